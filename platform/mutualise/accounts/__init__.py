@@ -1,0 +1,1 @@
+"""People: one account per person, in the public schema, logging in by e-mail."""

@@ -1,0 +1,110 @@
+"""The account of a person, identified by e-mail. Roles per commune and per service come with memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("Une adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("administrateur de la communauté"),
+        default=False,
+        help_text=_("Accès à la console et à l'administration de l'instance."),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class CommuneRole(models.TextChoices):
+    LECTEUR = "lecteur", _("Lecteur (élu, lecture seule)")
+    AGENT = "agent", _("Agent de la commune")
+    REFERENT = "referent", _("Référent (gère aussi les utilisateurs de la commune)")
+
+
+class ServiceRole(models.TextChoices):
+    AGENT = "agent", _("Agent du service")
+    RESPONSABLE = "responsable", _("Responsable du service")
+
+
+class CommuneMembership(models.Model):
+    """A person's role in one commune. A person may belong to several communes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="commune_memberships")
+    commune = models.ForeignKey("tenants.Commune", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=20, choices=CommuneRole.choices)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rôle dans une commune")
+        verbose_name_plural = _("rôles dans les communes")
+        constraints = [models.UniqueConstraint(fields=["user", "commune"], name="one_role_per_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.commune} ({self.get_role_display()})"
+
+
+class ServiceMembership(models.Model):
+    """A community agent's role in one shared service (by slug)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="service_memberships")
+    service = models.CharField(_("service"), max_length=32)
+    role = models.CharField(_("rôle"), max_length=20, choices=ServiceRole.choices)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rôle dans un service")
+        verbose_name_plural = _("rôles dans les services")
+        constraints = [models.UniqueConstraint(fields=["user", "service"], name="one_role_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.service} ({self.get_role_display()})"

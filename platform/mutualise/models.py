@@ -1,0 +1,45 @@
+"""Core records of the public schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to what, and why. Written by :func:`mutualise.audit.record`; never edited."""
+
+    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    actor_label = models.CharField(_("auteur (au moment des faits)"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    commune = models.ForeignKey(
+        "tenants.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune"),
+    )
+    service = models.CharField(_("service"), max_length=32, blank=True, db_index=True)
+    target = models.CharField(_("objet"), max_length=255, blank=True)
+    before = models.JSONField(_("avant"), null=True, blank=True)
+    after = models.JSONField(_("après"), null=True, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["commune", "-at"]), models.Index(fields=["service", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_label or '—'} {self.action} {self.target}"

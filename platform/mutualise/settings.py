@@ -1,0 +1,240 @@
+"""Settings, read from environment variables with safe defaults.
+
+With no configuration at all the product runs on one machine: an embedded PostgreSQL in the data folder, tasks run
+inline, e-mail printed on the console, cache in memory, DEBUG off. See the README for every variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from mutualise.plugins import get_registry
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    return default if not value else value.lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in env(name).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("MUTUALISE_DATA_DIR") or Path.cwd() / "var").resolve()
+
+DEBUG = env_bool("MUTUALISE_DEBUG")
+
+
+def _secret_key() -> str:
+    if key := env("MUTUALISE_SECRET_KEY"):
+        return key
+    # One key per data folder, kept across restarts so that sessions survive them.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+# -- Hosts: the community lives on the base domain, each commune on <slug>.<base domain> ----------------------------
+MUTUALISE_BASE_DOMAIN = env("MUTUALISE_BASE_DOMAIN", "localhost:8000").lower()
+MUTUALISE_URL_SCHEME = env(
+    "MUTUALISE_URL_SCHEME", "https" if not DEBUG and "localhost" not in MUTUALISE_BASE_DOMAIN else "http"
+)
+_base_host = MUTUALISE_BASE_DOMAIN.split(":")[0]
+ALLOWED_HOSTS = [_base_host, f".{_base_host}", *env_list("MUTUALISE_ALLOWED_HOSTS")]
+# Seconds a process may serve from its host→commune map before checking it is still current.
+MUTUALISE_TENANT_CACHE_CHECK_SECONDS = float(env("MUTUALISE_TENANT_CACHE_CHECK_SECONDS", "1"))
+
+# -- Services: every installed plugin, or those named in MUTUALISE_PLUGINS -------------------------------------------
+SERVICE_REGISTRY = get_registry()
+SERVICE_APPS = [service.app for service in SERVICE_REGISTRY]
+
+SHARED_APPS = [
+    "mutualise",  # first: its `migrate` command also keeps the commune template schema current
+    "django_tenants",
+    "tenants",
+    "mutualise.accounts",
+    "django.contrib.postgres",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "template_partials",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    *SERVICE_APPS,
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Commune"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# Provisioning clones this schema, kept at the latest migrations of every tenant app.
+MUTUALISE_TEMPLATE_SCHEMA = "_modele_commune"
+
+MIDDLEWARE = [
+    "mutualise.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mutualise.middleware.AccessMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "mutualise.middleware.ServiceGateMiddleware",
+]
+
+ROOT_URLCONF = "mutualise.urls_commune"
+PUBLIC_SCHEMA_URLCONF = "mutualise.urls_community"
+WSGI_APPLICATION = "mutualise.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "mutualise.context_processors.space",
+            ],
+        },
+    },
+]
+
+# -- Database -------------------------------------------------------------------------------------------------------
+if database_url := env("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60)}
+else:
+    from mutualise import embedded
+
+    DATABASES = {"default": {**embedded.start(DATA_DIR), "CONN_MAX_AGE": 60}}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env("MUTUALISE_TEST_DATABASE", "test_mutualise")
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- Cache, tasks, e-mail -------------------------------------------------------------------------------------------
+if cache_url := env("MUTUALISE_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": cache_url,
+            "KEY_PREFIX": "mutualise",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# No broker: tasks run inline, in the process that queues them.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+if email_host := env("MUTUALISE_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = email_host
+    EMAIL_PORT = int(env("MUTUALISE_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = env("MUTUALISE_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env("MUTUALISE_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("MUTUALISE_EMAIL_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("MUTUALISE_EMAIL_FROM", "Mutualise <ne-pas-repondre@localhost>")
+
+# -- Accounts -------------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Cookies belong to the exact host that set them: a commune's session is never sent to another commune.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = MUTUALISE_URL_SCHEME == "https"
+
+# -- API ------------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "API Mutualise", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+
+# -- Language, time, static files ----------------------------------------------------------------------------------
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("MUTUALISE_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Without a collectstatic run (development, demo), static files are served straight from the apps.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not WHITENOISE_USE_FINDERS
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = DATA_DIR / "fichiers"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "mutualise": {"handlers": ["console"], "level": env("MUTUALISE_LOG_LEVEL", "INFO")},
+        "tenants": {"handlers": ["console"], "level": env("MUTUALISE_LOG_LEVEL", "INFO")},
+    },
+}
+
+# django-tenants issues `SET search_path` only when the schema of the connection changes, not on every cursor.
+TENANT_LIMIT_SET_CALLS = True

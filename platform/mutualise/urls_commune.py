@@ -1,0 +1,18 @@
+"""URLs of a commune's space (``<commune>.<base domain>``)."""
+
+from django.urls import include, path
+
+from mutualise import views
+from mutualise.routing import api_urlpatterns, service_urlpatterns
+
+urlpatterns = [
+    path("", views.commune_home, name="home"),
+    *views.account_urlpatterns,
+    path("services/", include(service_urlpatterns("commune"))),
+    path("api/v1/", include((api_urlpatterns("commune"), "api"))),
+    path("sante/", views.health, name="health"),
+]
+
+handler403 = "mutualise.views.forbidden"
+handler404 = "mutualise.views.not_found"
+handler500 = "mutualise.views.server_error"

@@ -1,0 +1,20 @@
+"""URLs of the community space (the base domain), where the intercommunality works."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from mutualise import views
+from mutualise.routing import api_urlpatterns, service_urlpatterns
+
+urlpatterns = [
+    path("", views.community_home, name="home"),
+    *views.account_urlpatterns,
+    path("services/", include(service_urlpatterns("community"))),
+    path("api/v1/", include((api_urlpatterns("community"), "api"))),
+    path("admin/", admin.site.urls),
+    path("sante/", views.health, name="health"),
+]
+
+handler403 = "mutualise.views.forbidden"
+handler404 = "mutualise.views.not_found"
+handler500 = "mutualise.views.server_error"

@@ -1,0 +1,1 @@
+"""The built-in service plugins, one package per shared service."""

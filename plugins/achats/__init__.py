@@ -1,0 +1,1 @@
+"""Groupements d'achats: the joint purchasing groups (groupements de commandes) the communes take part in."""

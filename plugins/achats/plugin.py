@@ -1,0 +1,77 @@
+"""The Groupements d'achats service's face to the platform: its hook implementations."""
+
+from mutualise import __version__, hookimpl
+from mutualise.contract import NavEntry, RequestType, ServiceInfo
+
+PURCHASES = (
+    ("fournitures_bureau", "Fournitures de bureau et papier"),
+    ("entretien", "Produits d'entretien"),
+    ("energie", "Énergie"),
+    ("assurances", "Assurances"),
+    ("verifications", "Vérifications périodiques"),
+    ("extincteurs", "Extincteurs"),
+    ("telephonie", "Téléphonie"),
+    ("copieurs", "Copieurs"),
+    ("epi", "Équipements de protection individuelle"),
+    ("autre", "Autre"),
+)
+
+
+@hookimpl
+def mutualise_service():
+    return ServiceInfo(
+        slug="achats",
+        label="Groupements d'achats",
+        description="Groupements de commandes des communes : adhésions, délibérations et besoins.",
+        icon="panier",
+        version=__version__,
+        platform=">=0.1,<1",
+    )
+
+
+@hookimpl
+def mutualise_commune_urls():
+    from plugins.achats import urls
+
+    return urls.urlpatterns
+
+
+@hookimpl
+def mutualise_community_urls():
+    from plugins.achats import community_urls
+
+    return community_urls.urlpatterns
+
+
+@hookimpl
+def mutualise_navigation(request, space):
+    return [NavEntry(label="Groupements d'achats", url_name="index")]
+
+
+@hookimpl
+def mutualise_request_types():
+    return [
+        RequestType("adhesion", "Adhésion à un groupement de commandes", categories=PURCHASES),
+        RequestType("proposition", "Proposition d'un nouvel achat groupé", categories=PURCHASES),
+    ]
+
+
+@hookimpl
+def mutualise_bilan_section(year, communes):
+    from plugins.achats import report
+
+    return report.bilan_section(year, communes)
+
+
+@hookimpl
+def mutualise_activity_units(commune, start, end):
+    from plugins.achats import report
+
+    return report.activity_units(start, end)
+
+
+@hookimpl
+def mutualise_demo_data(commune):
+    from plugins.achats import demo
+
+    demo.create(commune)

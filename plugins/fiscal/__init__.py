@@ -1,0 +1,1 @@
+"""Observatoire fiscal: the communes' local tax bases, rates and products, and base reviews."""

@@ -1,0 +1,1 @@
+"""Informatique: IT helpdesk, asset inventory, contracts and renewal plan of the communes."""

@@ -1,0 +1,1 @@
+"""Assistance juridique: legal consultations, litigation follow-up and legal watch for the communes."""

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from mutualise.views import ServiceCommunityView
+
+urlpatterns = [path("", ServiceCommunityView.as_view(), name="index")]

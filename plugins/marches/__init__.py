@@ -1,0 +1,1 @@
+"""Assistance marchés publics: preparation, award and follow-up of the communes' public procurement."""

@@ -1,0 +1,1 @@
+"""Ingénierie urbanisme: the communes' planning procedures (PLU, carte communale) and regulatory watch."""

@@ -1,0 +1,1 @@
+"""Communes as tenants: one PostgreSQL schema each, their domains, and their subscriptions to services."""

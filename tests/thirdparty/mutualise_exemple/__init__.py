@@ -1,0 +1,1 @@
+"""A third-party service plugin, packaged outside Mutualise: proof that the contract is enough."""

@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Note(models.Model):
+    text = models.CharField("texte", max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text
