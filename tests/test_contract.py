@@ -214,3 +214,9 @@ def test_third_party_plugin_view_model_and_bilan_work(commune, commune_agent, cl
 
     sections = {b.service.slug: b.section for b in bilan_sections(timezone.localdate().year)}
     assert sections["exemple"].title == "Service exemple"
+
+
+def test_plugin_guide_documents_every_hook_and_only_them():
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    documented = {line[4:].strip() for line in guide.splitlines() if line.startswith("### ")}
+    assert documented == set(hook_specs())

