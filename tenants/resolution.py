@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -48,9 +49,15 @@ def public_host() -> str:
 
 
 def _load(generation: str | None) -> None:
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
     from tenants.models import Domain
 
-    hosts = {d.domain.lower(): d.tenant for d in Domain.objects.select_related("tenant")}
+    # The public schema is on every search path but one that excludes it on purpose.
+    on_public = connection.schema_name == settings.PUBLIC_SCHEMA_NAME or connection.include_public_schema
+    with nullcontext() if on_public else schema_context(settings.PUBLIC_SCHEMA_NAME):
+        hosts = {d.domain.lower(): d.tenant for d in Domain.objects.select_related("tenant")}
     _map.hosts, _map.generation, _map.loaded = hosts, generation, True
     _map.checked_at = time.monotonic()
 

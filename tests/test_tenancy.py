@@ -85,3 +85,14 @@ def test_community_console_is_on_the_base_domain(intercommunality, commune, othe
     assert response.status_code == 200
     assert "CC Vallée de l&#x27;Hérault" in body or "CC Vallée de l'Hérault" in body
     assert "Gignac" in body and "Saint-André-de-Sangonis" in body
+
+
+def test_a_warm_commune_page_spends_no_statement_on_tenancy(commune, commune_agent, client_on):
+    client = client_on(commune, commune_agent)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    statements = [q["sql"] for q in queries]
+    assert not [s for s in statements if "search_path" in s or "tenants_domain" in s or "tenants_commune" in s]
+    # session, user, the user's right in the commune, the commune's services
+    assert len(statements) == 4, statements

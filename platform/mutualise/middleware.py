@@ -33,8 +33,6 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
-            connection.set_schema_to_public()
         try:
             host = request.get_host()
         except DisallowedHost:
@@ -45,10 +43,15 @@ class TenantMiddleware:
         if target is resolution.PUBLIC:
             request.commune = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+                connection.set_schema_to_public()
+            request.tenant = connection.tenant
         else:
             request.commune = target
-            connection.set_tenant(target)
-        request.tenant = connection.tenant
+            # Switching resets the search path (one SET statement): skip it when the connection is already there.
+            if connection.schema_name != target.schema_name or not connection.include_public_schema:
+                connection.set_tenant(target)
+            request.tenant = target
         return self.get_response(request)
 
 

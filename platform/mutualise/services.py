@@ -16,7 +16,7 @@ def enabled_services(commune, on: datetime.date | None = None) -> frozenset[str]
     if commune is None:
         return frozenset()
     installed = set(get_registry().slugs)
-    slugs = Subscription.objects.filter(commune=commune).in_force(on).values_list("service", flat=True)
+    slugs = Subscription.objects.filter(commune=commune).in_force(on).order_by().values_list("service", flat=True)
     return frozenset(slug for slug in slugs if slug in installed)
 
 
