@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from mutualise.accounts.models import CommuneMembership, CommuneRole, User
+from mutualise.accounts.sessions import bind_session
 from mutualise.referential import POPULATION_YEAR, get_epci
 from tenants import resolution
 from tenants.models import Commune, Intercommunality
@@ -91,6 +92,14 @@ def community_admin(db) -> User:
     return make_user("dgs@cc.test", is_staff=True, is_superuser=True)
 
 
+def sign_in(client: Client, user: User, host: str) -> None:
+    """Open a session for ``user`` on ``host``, as a login on that host's page would."""
+    client.force_login(user)
+    session = client.session
+    bind_session(session, host)
+    session.save()
+
+
 def host_of(commune: Commune | None) -> str:
     return commune.host if commune is not None else "localhost"
 
@@ -102,7 +111,7 @@ def client_on():
     def make(commune: Commune | None, user: User | None = None) -> Client:
         client = Client(HTTP_HOST=host_of(commune))
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user, host_of(commune))
         return client
 
     return make

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants import resolution
+from tests.conftest import sign_in
 from tenants.models import Domain
 
 
@@ -25,7 +26,7 @@ def test_unknown_host_gets_a_french_404_page(db, client_on, host):
     "host", ["gignac.localhost", "GIGNAC.LOCALHOST", "Gignac.Localhost:8000", "gignac.localhost:1234"]
 )
 def test_host_matching_ignores_case_and_port(commune, commune_agent, client_on, host):
-    response = client_on(None, commune_agent).get("/", HTTP_HOST=host)
+    response = client_on(commune, commune_agent).get("/", HTTP_HOST=host)
     assert response.status_code == 200
     assert response.wsgi_request.commune == commune
     assert "Commune de Gignac" in response.content.decode()
@@ -62,7 +63,9 @@ def test_a_warm_request_spends_no_query_on_its_tenant(commune, client_on):
 def test_a_new_domain_is_served_at_once(commune, commune_agent, client_on):
     resolution.resolve(commune.host)  # the map is warm and does not know the new host yet
     Domain.objects.create(tenant=commune, domain="mairie-gignac.localhost", is_primary=False)
-    response = client_on(None, commune_agent).get("/", HTTP_HOST="mairie-gignac.localhost")
+    client = client_on(None)
+    sign_in(client, commune_agent, "mairie-gignac.localhost")
+    response = client.get("/", HTTP_HOST="mairie-gignac.localhost")
     assert response.status_code == 200
     assert response.wsgi_request.commune == commune
 

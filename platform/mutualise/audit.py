@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,6 +14,29 @@ from mutualise.models import AuditEntry
 
 def _jsonable(value: Any) -> Any:
     return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+_current_request: ContextVar = ContextVar("mutualise_audit_request", default=None)
+
+
+@contextmanager
+def acting_request(request):
+    """Within this block, entries written without an explicit ``actor`` are attributed to the request's user."""
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+def _request_user():
+    request = _current_request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    return user if user is not None and user.is_authenticated else None
+
+
+def _anonymous_label() -> str:
+    return "anonyme" if _current_request.get() is not None else "système"
 
 
 def record(
@@ -29,10 +54,12 @@ def record(
 
     ``actor`` is a user or ``None`` (the system, a command); ``before``/``after`` are JSON-able snapshots.
     """
+    if actor is None:
+        actor = _request_user()
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         actor=user,
-        actor_label=user.email if user else (str(actor) if actor else "système"),
+        actor_label=user.email if user else (str(actor) if actor else _anonymous_label()),
         action=action,
         commune=commune,
         service=service,

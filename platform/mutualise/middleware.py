@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from mutualise import audit
+from mutualise.access import Outcome, Policy, decide, policy_of, request_rights
+from mutualise.accounts.sessions import session_matches_host
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
 from tenants import resolution
+
+logger = logging.getLogger(__name__)
 
 
 def unknown_host(request: HttpRequest) -> HttpResponse:
@@ -64,64 +74,73 @@ def service_of(request: HttpRequest) -> str | None:
     return next((ns for ns in match.namespaces if ns in registry), None)
 
 
-class ServiceGateMiddleware:
-    """Refuse a service's pages and API on a commune host when the commune does not subscribe to it.
+class HostBoundAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's authentication, except that a session only counts on the host it was opened on.
 
-    Pages answer with the French "service non souscrit" page, the API with a JSON error; both 403.
+    Cookies are host-only, so a browser never sends commune A's session to commune B; this makes a copied cookie
+    worthless too: replayed on another host, it is an anonymous visit.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        user = request.user
+        request.user = SimpleLazyObject(lambda: user if session_matches_host(request) else AnonymousUser())
+
+
+class AccessMiddleware:
+    """Apply the access policy of the route (see :mod:`mutualise.access`) before its view runs.
+
+    Not signed in: the login page. Signed in without the right: the French 403 page, or the "service non souscrit"
+    page for a commune's own people when the commune does not subscribe to the service. API routes are judged by
+    ``mutualise.api.PolicyPermission``, with the same rules, once DRF has authenticated the request.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        commune = getattr(request, "commune", None)
-        slug = service_of(request)
-        if commune is None or slug is None or slug in request_services(request):
-            return None
-        service = get_registry().get(slug)
-        message = _("Le service « %(service)s » n'est pas souscrit par la commune de %(commune)s.") % {
-            "service": service.label,
-            "commune": commune.name,
-        }
-        if "api" in request.resolver_match.namespaces:
-            return JsonResponse({"detail": message, "code": "service_non_souscrit"}, status=403)
-        return render(
-            request,
-            "mutualise/service_not_subscribed.html",
-            {"service": service, "message": message},
-            status=403,
-        )
-
-
-class AccessMiddleware(LoginRequiredMiddleware):
-    """Every page needs a login (the API answers for itself); a commune's pages need a right in that commune.
-
-    A right in a commune: a role in it, a role in one of the services it subscribes to, or being a community
-    administrator. Anyone else gets the French 403 page, whatever their session says.
-    """
+        with audit.acting_request(request):
+            return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is not None and "api" in match.namespaces:
-            return None  # DRF authenticates and answers 401/403 in JSON
-        response = super().process_view(request, view_func, view_args, view_kwargs)
-        if response is not None or not getattr(view_func, "login_required", True):
-            return response
-        commune = getattr(request, "commune", None)
-        if commune is not None and not user_may_enter(request.user, commune, request):
+        if "api" in match.namespaces:
+            return None
+        policy = policy_of(match)
+        if policy is None:
+            logger.error("Route sans politique d'accès déclarée : %s", match.route)
             return render(request, "403.html", status=403)
-        return None
+        if policy is Policy.PUBLIC:
+            return None
+        commune = getattr(request, "commune", None)
+        service = service_of(request)
+        enabled = request_services(request)
+        rights = request_rights(request)
+        outcome = decide(policy, rights, commune=commune, service=service, enabled=enabled, method=request.method)
+        if outcome is Outcome.ALLOW:
+            return None
+        if outcome is Outcome.LOGIN:
+            return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+        if commune is not None and service is not None and service not in enabled:
+            commune_people = decide(Policy.SPACE, rights, commune=commune, enabled=enabled) is Outcome.ALLOW
+            if commune_people:
+                return service_not_subscribed(request, commune, service)
+        return render(request, "403.html", status=403)
 
 
-def user_may_enter(user, commune, request: HttpRequest | None = None) -> bool:
-    """Whether ``user`` has any right in ``commune`` (see :class:`AccessMiddleware`)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_staff or user.commune_memberships.filter(commune=commune).exists():
-        return True
-    enabled = request_services(request) if request is not None else None
-    services = user.service_memberships.values_list("service", flat=True)
-    return any(slug in enabled for slug in services) if enabled is not None else False
+def service_not_subscribed_message(commune, slug: str) -> str:
+    service = get_registry().get(slug)
+    return _("Le service « %(service)s » n'est pas souscrit par la commune de %(commune)s.") % {
+        "service": service.label,
+        "commune": commune.name,
+    }
+
+
+def service_not_subscribed(request: HttpRequest, commune, slug: str) -> HttpResponse:
+    """The French 403 page for a service the commune does not subscribe to; its data is kept meanwhile."""
+    return render(
+        request,
+        "mutualise/service_not_subscribed.html",
+        {"service": get_registry().get(slug), "message": service_not_subscribed_message(commune, slug)},
+        status=403,
+    )

@@ -79,6 +79,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "template_partials",
+    "axes",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -100,12 +101,12 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mutualise.middleware.HostBoundAuthenticationMiddleware",
     "mutualise.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "mutualise.middleware.ServiceGateMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "mutualise.urls_commune"
@@ -173,6 +174,17 @@ DEFAULT_FROM_EMAIL = env("MUTUALISE_EMAIL_FROM", "Mutualise <ne-pas-repondre@loc
 
 # -- Accounts -------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: 5 failures for one e-mail from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = int(env("MUTUALISE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -192,8 +204,12 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = MUTUALISE_URL_SCHEME == "https"
 # -- API ------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mutualise.api.ApiTokenAuthentication",  # first, so that an anonymous call gets 401 and not 403
+        "rest_framework.authentication.SessionAuthentication",  # host-bound: see HostBoundAuthenticationMiddleware
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["mutualise.api.PolicyPermission"],
+    "EXCEPTION_HANDLER": "mutualise.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

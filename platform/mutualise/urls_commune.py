@@ -7,7 +7,7 @@ from mutualise.routing import api_urlpatterns, service_urlpatterns
 
 urlpatterns = [
     path("", views.commune_home, name="home"),
-    *views.account_urlpatterns,
+    path("", include("mutualise.accounts.urls")),
     path("services/", include(service_urlpatterns("commune"))),
     path("api/v1/", include((api_urlpatterns("commune"), "api"))),
     path("sante/", views.health, name="health"),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from mutualise.access import Policy, access
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
 
 
+@access(Policy.SPACE)
 def commune_home(request: HttpRequest) -> HttpResponse:
     """The commune's dashboard: the services it subscribes to, and those it could ask for."""
     enabled = request_services(request)
@@ -29,6 +28,7 @@ def commune_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@access(Policy.SPACE)
 def community_home(request: HttpRequest) -> HttpResponse:
     """The community console's home: every commune with the services it subscribes to (two queries)."""
     from tenants.models import Commune, Subscription
@@ -71,7 +71,7 @@ class ServiceLandingView(TemplateView):
         return context
 
 
-@login_not_required
+@access(Policy.PUBLIC)
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers: answers without touching the database."""
     return JsonResponse({"statut": "ok"})
@@ -90,12 +90,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
-
-
-account_urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-]
 
 
 class ServiceCommunityView(TemplateView):

@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "mutualise.accounts"
     label = "accounts"
     verbose_name = "Comptes"
+
+    def ready(self) -> None:
+        from mutualise.accounts import signals  # noqa: F401

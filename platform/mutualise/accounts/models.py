@@ -108,3 +108,39 @@ class ServiceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.service} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A personal API token, bound to one commune's space or to the community space (``commune`` empty).
+
+    Only a digest of the secret is stored; the token itself is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    commune = models.ForeignKey(
+        "tenants.Commune",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("espace"),
+        help_text=_("Vide : l'espace de la communauté."),
+    )
+    prefix = models.CharField(_("préfixe"), max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (mut_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

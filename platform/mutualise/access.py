@@ -1,0 +1,145 @@
+"""Who may do what, where: the access policy each route declares, and the one function that decides it.
+
+Every route declares a :class:`Policy`: on its view (``@access(Policy.SPACE)`` or ``access_policy = …`` on a class),
+or by where it is mounted (a service's pages and API get ``Policy.SERVICE``; the Django admin ``Policy.ADMIN``).
+A route without one is refused (fail closed), and the isolation tests list it.
+
+:func:`decide` is pure: it takes a person's rights and the place of the request, and returns an :class:`Outcome`.
+The same function serves the pages (``mutualise.middleware.AccessMiddleware``) and the API
+(``mutualise.api.PolicyPermission``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast
+from django.http import HttpRequest
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Policy(enum.StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not: login, password reset, health
+    SPACE = "space"  # anyone with a right in this space: the commune (commune host) or the console (base domain)
+    SERVICE = "service"  # a service's pages: the commune's people and the service's agents; the console: its agents
+    REFERENT = "referent"  # managing a commune's people: its référents
+    ADMIN = "admin"  # community administrators only
+
+
+class Outcome(enum.StrEnum):
+    ALLOW = "allow"
+    LOGIN = "login"  # not signed in (or the session belongs to another host): go and sign in
+    FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one person holds: community administrator or not, a role per commune (by id), a role per service."""
+
+    is_admin: bool = False
+    commune_roles: dict[int, str] = field(default_factory=dict)
+    service_roles: dict[str, str] = field(default_factory=dict)
+
+
+def rights_of(user) -> Rights | None:
+    """The rights of ``user`` (one query), or ``None`` for an anonymous or deactivated person."""
+    from mutualise.accounts.models import CommuneMembership, ServiceMembership
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    communes = CommuneMembership.objects.filter(user=user).values_list(
+        Value("c"), Cast("commune_id", CharField()), "role"
+    )
+    services = ServiceMembership.objects.filter(user=user).values_list(Value("s"), "service", "role")
+    commune_roles, service_roles = {}, {}
+    for kind, key, role in communes.union(services, all=True):
+        if kind == "c":
+            commune_roles[int(key)] = role
+        else:
+            service_roles[key] = role
+    return Rights(is_admin=user.is_staff, commune_roles=commune_roles, service_roles=service_roles)
+
+
+def request_rights(request: HttpRequest, user=None) -> Rights | None:
+    """The rights of the request's user (or of ``user``, as the API authenticated it), read once per request."""
+    user = user if user is not None else getattr(request, "user", None)
+    cache = request.__dict__.setdefault("_mutualise_rights", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = rights_of(user)
+    return cache[key]
+
+
+def decide(
+    policy: Policy,
+    rights: Rights | None,
+    *,
+    commune=None,
+    service: str | None = None,
+    enabled: frozenset[str] = frozenset(),
+    method: str = "GET",
+) -> Outcome:
+    """Whether a person with ``rights`` may make this request.
+
+    ``commune`` is the commune of the host (``None`` on the base domain), ``service`` the service whose page or API
+    is asked for, ``enabled`` the services the commune subscribes to. A commune's ``lecteur`` only reads.
+    """
+    if policy is Policy.PUBLIC:
+        return Outcome.ALLOW
+    if rights is None:
+        return Outcome.LOGIN
+    if commune is None:
+        if rights.is_admin:
+            return Outcome.ALLOW
+        allowed = (policy is Policy.SPACE and bool(rights.service_roles)) or (
+            policy is Policy.SERVICE and service in rights.service_roles
+        )
+        return Outcome.ALLOW if allowed else Outcome.FORBIDDEN
+
+    if service is not None and service not in enabled:
+        return Outcome.FORBIDDEN  # a service the commune does not subscribe to is closed to everyone
+    role = rights.commune_roles.get(commune.id)
+    agent_here = {slug for slug in rights.service_roles if slug in enabled}
+    if rights.is_admin:
+        return Outcome.ALLOW
+    if policy is Policy.SPACE:
+        allowed = role is not None or bool(agent_here)
+    elif policy is Policy.SERVICE:
+        allowed = role is not None or service in agent_here
+    elif policy is Policy.REFERENT:
+        allowed = role == "referent"
+    else:
+        allowed = False
+    if allowed and method not in SAFE_METHODS and role == "lecteur" and service not in agent_here:
+        allowed = False
+    return Outcome.ALLOW if allowed else Outcome.FORBIDDEN
+
+
+def access(policy: Policy) -> Callable:
+    """Declare the access policy of a view function (``@access(Policy.SPACE)``) or of an ``as_view()`` result."""
+
+    def declare(view):
+        view.access_policy = policy
+        return view
+
+    return declare
+
+
+def policy_of(match) -> Policy | None:
+    """The policy a resolved route declares: on its view, or by where it is mounted; ``None`` if it declares none."""
+    from mutualise.plugins import get_registry
+
+    func = match.func
+    for holder in (func, getattr(func, "view_class", None), getattr(func, "cls", None)):
+        policy = getattr(holder, "access_policy", None)
+        if policy is not None:
+            return Policy(policy)
+    if any(ns in get_registry() for ns in match.namespaces):
+        return Policy.SERVICE
+    if "admin" in match.namespaces:
+        return Policy.ADMIN
+    return None
