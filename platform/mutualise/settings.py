@@ -137,6 +137,13 @@ else:
 
     DATABASES = {"default": {**embedded.start(DATA_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+if env_bool("MUTUALISE_DB_POOL"):
+    # psycopg's pool (Django ≥ 5.1): connections are reused across requests, so persistent ones are off.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("MUTUALISE_DB_POOL_MIN", "2")),
+        "max_size": int(env("MUTUALISE_DB_POOL_MAX", "10")),
+    }
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("MUTUALISE_TEST_DATABASE", "test_mutualise")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
