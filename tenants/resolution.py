@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -73,7 +73,7 @@ def resolve(host: str):
     now = time.monotonic()
     if not _map.loaded or now - _map.checked_at >= settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS:
         with _lock:
-            generation = cache.get(GENERATION_KEY)
+            generation = caches["platform"].get(GENERATION_KEY)
             if not _map.loaded or generation != _map.generation:
                 _load(generation)
             _map.checked_at = now
@@ -84,7 +84,7 @@ def invalidate() -> None:
     """Forget the host map here and in every process sharing the cache (after the current transaction commits)."""
 
     def bump() -> None:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        caches["platform"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         _map.loaded = False
 
     _map.loaded = False  # this process sees its own change at once, committed or not
@@ -112,7 +112,7 @@ def connect_signals() -> None:
 def _intercommunality_changed(sender, **kwargs) -> None:
     from mutualise.context_processors import INSTANCE_NAME_KEY
 
-    transaction.on_commit(lambda: cache.delete(INSTANCE_NAME_KEY))
+    transaction.on_commit(lambda: caches["platform"].delete(INSTANCE_NAME_KEY))
 
 
 def connect_intercommunality_signal() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants import resolution
-from tests.conftest import sign_in
 from tenants.models import Domain
+from tests.conftest import sign_in
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,9 @@ def test_other_processes_reload_when_the_generation_moves(commune, settings):
     with CaptureQueriesContext(connection) as unchanged:
         resolution.resolve(commune.host)
     assert len(unchanged) == 0
-    cache.set(resolution.GENERATION_KEY, "changed-elsewhere")  # what another process's change leaves behind
+    caches["platform"].set(
+        resolution.GENERATION_KEY, "changed-elsewhere"
+    )  # what another process's change leaves behind
     with CaptureQueriesContext(connection) as reloaded:
         assert resolution.resolve(commune.host) == commune
     assert len(reloaded) == 1

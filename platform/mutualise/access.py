@@ -25,6 +25,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Policy(enum.StrEnum):
     PUBLIC = "public"  # anyone, signed in or not: login, password reset, health
     SPACE = "space"  # anyone with a right in this space: the commune (commune host) or the console (base domain)
+    PERSONAL = "personal"  # the person's own settings (API tokens…) in this space: like SPACE, lecteurs may write
     SERVICE = "service"  # a service's pages: the commune's people and the service's agents; the console: its agents
     REFERENT = "referent"  # managing a commune's people: its référents
     ADMIN = "admin"  # community administrators only
@@ -95,7 +96,7 @@ def decide(
     if commune is None:
         if rights.is_admin:
             return Outcome.ALLOW
-        allowed = (policy is Policy.SPACE and bool(rights.service_roles)) or (
+        allowed = (policy in (Policy.SPACE, Policy.PERSONAL) and bool(rights.service_roles)) or (
             policy is Policy.SERVICE and service in rights.service_roles
         )
         return Outcome.ALLOW if allowed else Outcome.FORBIDDEN
@@ -106,7 +107,7 @@ def decide(
     agent_here = {slug for slug in rights.service_roles if slug in enabled}
     if rights.is_admin:
         return Outcome.ALLOW
-    if policy is Policy.SPACE:
+    if policy in (Policy.SPACE, Policy.PERSONAL):
         allowed = role is not None or bool(agent_here)
     elif policy is Policy.SERVICE:
         allowed = role is not None or service in agent_here
@@ -114,7 +115,8 @@ def decide(
         allowed = role == "referent"
     else:
         allowed = False
-    if allowed and method not in SAFE_METHODS and role == "lecteur" and service not in agent_here:
+    writes = method not in SAFE_METHODS and policy is not Policy.PERSONAL
+    if allowed and writes and role == "lecteur" and service not in agent_here:
         allowed = False
     return Outcome.ALLOW if allowed else Outcome.FORBIDDEN
 

@@ -58,15 +58,18 @@ class PolicyPermission(BasePermission):
             enabled=enabled,
             method=request.method,
         )
+        if outcome is Outcome.ALLOW:
+            return True
         if outcome is Outcome.LOGIN:
-            raise exceptions.NotAuthenticated()
-        if outcome is Outcome.FORBIDDEN:
-            if commune is not None and service is not None and service not in enabled:
-                raise exceptions.PermissionDenied(
-                    service_not_subscribed_message(commune, service), code="service_non_souscrit"
-                )
-            raise exceptions.PermissionDenied()
-        return True
+            error = exceptions.NotAuthenticated()
+        elif commune is not None and service is not None and service not in enabled:
+            error = exceptions.PermissionDenied(
+                service_not_subscribed_message(commune, service), code="service_non_souscrit"
+            )
+        else:
+            error = exceptions.PermissionDenied()
+        error.access_outcome = outcome
+        raise error
 
 
 def exception_handler(exc, context):
@@ -76,4 +79,6 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
         response.data = {"detail": str(exc.detail), "code": exc.detail.code}
+    if response is not None and hasattr(exc, "access_outcome"):
+        response.access_outcome = exc.access_outcome  # as AccessMiddleware does for pages
     return response

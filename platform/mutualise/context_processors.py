@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
@@ -21,7 +21,7 @@ def instance_name() -> str:
         row = Intercommunality.objects.only("name").first()
         return row.name if row else "Mutualise"
 
-    return cache.get_or_set(INSTANCE_NAME_KEY, load, timeout=3600)
+    return caches["platform"].get_or_set(INSTANCE_NAME_KEY, load, timeout=3600)
 
 
 def navigation(request: HttpRequest) -> list[dict]:

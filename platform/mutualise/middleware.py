@@ -120,12 +120,18 @@ class AccessMiddleware:
         if outcome is Outcome.ALLOW:
             return None
         if outcome is Outcome.LOGIN:
-            return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
-        if commune is not None and service is not None and service not in enabled:
-            commune_people = decide(Policy.SPACE, rights, commune=commune, enabled=enabled) is Outcome.ALLOW
-            if commune_people:
-                return service_not_subscribed(request, commune, service)
-        return render(request, "403.html", status=403)
+            response = redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+        elif (
+            commune is not None
+            and service is not None
+            and service not in enabled
+            and decide(Policy.SPACE, rights, commune=commune, enabled=enabled) is Outcome.ALLOW
+        ):
+            response = service_not_subscribed(request, commune, service)  # the commune's own people learn why
+        else:
+            response = render(request, "403.html", status=403)
+        response.access_outcome = outcome  # read by the isolation tests: refused here, not by the view
+        return response
 
 
 def service_not_subscribed_message(commune, slug: str) -> str:

@@ -149,16 +149,20 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Cache, tasks, e-mail -------------------------------------------------------------------------------------------
+# "default" prefixes every key with the schema of the connection: a commune never reads another's entries.
+# "platform" holds what belongs to the whole instance (the host → commune map, the instance's name).
+_cache_backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 if cache_url := env("MUTUALISE_CACHE_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": cache_url,
-            "KEY_PREFIX": "mutualise",
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+CACHES = {
+    "default": {
+        "LOCATION": "communes",
+        **_cache_backend,
+        "KEY_PREFIX": "mutualise",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    },
+    "platform": {"LOCATION": "platform", **_cache_backend, "KEY_PREFIX": "mutualise-platform"},
+}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # No broker: tasks run inline, in the process that queues them.
@@ -236,7 +240,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Without a collectstatic run (development, demo), static files are served straight from the apps.
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "mutualise.files.CommuneFileStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not WHITENOISE_USE_FINDERS
@@ -244,6 +248,7 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "fichiers"
+MEDIA_URL = "/fichiers/"  # served by mutualise.files.serve, never straight from the disk
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -261,3 +266,58 @@ LOGGING = {
 
 # django-tenants issues `SET search_path` only when the schema of the connection changes, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True
+
+# == ProConnect (OpenID Connect login) — begin ======================================================================
+# Optional, on when MUTUALISE_OIDC_CLIENT_ID is set; the local login stays. The provider's endpoints come from its
+# discovery document, read once when the process starts (see the README). The OIDC routes always exist and answer
+# 404 while this is off (mutualise.accounts.urls), so that a test can switch it on with these same settings.
+MUTUALISE_OIDC_ENABLED = False
+# Our callback view (French message on failure); mozilla-django-oidc reads this when its URLs are imported.
+OIDC_CALLBACK_CLASS = "mutualise.accounts.oidc.CallbackView"
+
+
+def oidc_settings(client_id: str, client_secret: str, issuer: str) -> dict:
+    """The settings that switch the OpenID Connect login on, with the endpoints ``issuer`` publishes.
+
+    Fetching ``<issuer>/.well-known/openid-configuration`` here means one request per process start and none per
+    login; an unreachable provider stops the start with a clear message rather than breaking every login later.
+    """
+    import requests
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not issuer:
+        raise ImproperlyConfigured("MUTUALISE_OIDC_ISSUER est obligatoire quand MUTUALISE_OIDC_CLIENT_ID est défini.")
+    issuer = issuer.rstrip("/")
+    url = f"{issuer}/.well-known/openid-configuration"
+    try:
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+        document = response.json()
+        endpoints = {
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": document["authorization_endpoint"],
+            "OIDC_OP_TOKEN_ENDPOINT": document["token_endpoint"],
+            "OIDC_OP_USER_ENDPOINT": document["userinfo_endpoint"],
+            "OIDC_OP_JWKS_ENDPOINT": document["jwks_uri"],
+        }
+    except (requests.RequestException, ValueError, KeyError) as error:
+        raise ImproperlyConfigured(f"Configuration OpenID Connect illisible à {url} : {error!r}") from error
+    return {
+        "MUTUALISE_OIDC_ENABLED": True,
+        "MUTUALISE_OIDC_ISSUER": issuer,  # the backend checks the `iss` of the tokens against it
+        "OIDC_RP_CLIENT_ID": client_id,
+        "OIDC_RP_CLIENT_SECRET": client_secret,
+        "OIDC_RP_SIGN_ALGO": "RS256",
+        "OIDC_RP_SCOPES": "openid email given_name usual_name siret siren",  # ProConnect: one scope per claim
+        **endpoints,
+        # Appended: axes stays first, so that a locked-out person is refused before any backend runs.
+        "AUTHENTICATION_BACKENDS": [*AUTHENTICATION_BACKENDS, "mutualise.accounts.oidc.ProConnectBackend"],
+    }
+
+
+if env("MUTUALISE_OIDC_CLIENT_ID"):
+    globals().update(
+        oidc_settings(
+            env("MUTUALISE_OIDC_CLIENT_ID"), env("MUTUALISE_OIDC_CLIENT_SECRET"), env("MUTUALISE_OIDC_ISSUER")
+        )
+    )
+# == ProConnect (OpenID Connect login) — end ========================================================================

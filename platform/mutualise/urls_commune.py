@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from mutualise import views
+from mutualise import files, views
 from mutualise.routing import api_urlpatterns, service_urlpatterns
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("mutualise.accounts.urls")),
     path("services/", include(service_urlpatterns("commune"))),
     path("api/v1/", include((api_urlpatterns("commune"), "api"))),
+    path("fichiers/<path:name>", files.serve, name="file"),
     path("sante/", views.health, name="health"),
 ]
 

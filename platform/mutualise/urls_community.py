@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from mutualise import views
+from mutualise import files, views
 from mutualise.routing import api_urlpatterns, service_urlpatterns
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("services/", include(service_urlpatterns("community"))),
     path("api/v1/", include((api_urlpatterns("community"), "api"))),
     path("admin/", admin.site.urls),
+    path("fichiers/<path:name>", files.serve, name="file"),
     path("sante/", views.health, name="health"),
 ]
 

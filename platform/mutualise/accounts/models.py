@@ -64,6 +64,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name or self.email
 
+    # A community administrator may do everything in the console, the Django admin included.
+    def has_perm(self, perm, obj=None) -> bool:
+        return (self.is_active and self.is_staff) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return (self.is_active and self.is_staff) or super().has_module_perms(app_label)
+
 
 class CommuneRole(models.TextChoices):
     LECTEUR = "lecteur", _("Lecteur (élu, lecture seule)")

@@ -27,7 +27,7 @@ def _space_tokens(request: HttpRequest):
     return ApiToken.objects.filter(user=request.user, commune=commune, revoked_at__isnull=True)
 
 
-@access(Policy.SPACE)
+@access(Policy.PERSONAL)
 def tokens(request: HttpRequest) -> HttpResponse:
     """The person's API tokens for this space; creating one shows it once."""
     created = None
@@ -38,7 +38,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/tokens.html", {"form": form, "tokens": _space_tokens(request), "created": created})
 
 
-@access(Policy.SPACE)
+@access(Policy.PERSONAL)
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(_space_tokens(request), pk=pk)

@@ -23,7 +23,7 @@ def mutualise_commune_urls():
 
     from mutualise_exemple import views
 
-    return [path("", views.index, name="index")]
+    return [path("", views.index, name="index"), path("export.csv", views.export, name="export")]
 
 
 @hookimpl

@@ -9,6 +9,13 @@ def index(request):
     return HttpResponse(f"Notes de la commune : {texts or 'aucune'}")
 
 
+def export(request):
+    from mutualise.exports import csv_response
+
+    rows = Note.objects.values_list("id", "text")
+    return csv_response(request, "notes.csv", ["Numéro", "Texte"], rows, service="exemple")
+
+
 class NoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Note
