@@ -194,6 +194,7 @@ AXES_FAILURE_LIMIT = int(env("MUTUALISE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, whatever the user model calls it
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
@@ -251,6 +252,7 @@ MEDIA_ROOT = DATA_DIR / "fichiers"
 MEDIA_URL = "/fichiers/"  # served by mutualise.files.serve, never straight from the disk
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_FAILURE_VIEW = "mutualise.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

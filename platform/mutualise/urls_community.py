@@ -16,6 +16,7 @@ urlpatterns = [
     path("sante/", views.health, name="health"),
 ]
 
+handler400 = "mutualise.views.bad_request"
 handler403 = "mutualise.views.forbidden"
 handler404 = "mutualise.views.not_found"
 handler500 = "mutualise.views.server_error"

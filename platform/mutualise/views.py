@@ -77,6 +77,14 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"statut": "ok"})
 
 
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
+
+
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 

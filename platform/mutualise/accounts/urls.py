@@ -6,6 +6,7 @@ from mozilla_django_oidc import urls as oidc_urls
 
 from mutualise.access import Policy, access
 from mutualise.accounts import oidc, views
+from mutualise.accounts.forms import LoginForm
 
 public = access(Policy.PUBLIC)
 
@@ -15,7 +16,9 @@ urlpatterns = [
         # A template calls a callable variable: the page asks at each display whether ProConnect is on.
         public(
             auth_views.LoginView.as_view(
-                redirect_authenticated_user=True, extra_context={"oidc_enabled": oidc.is_enabled}
+                redirect_authenticated_user=True,
+                authentication_form=LoginForm,
+                extra_context={"oidc_enabled": oidc.is_enabled},
             )
         ),
         name="login",
