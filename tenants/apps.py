@@ -9,4 +9,3 @@ class TenantsConfig(AppConfig):
         from tenants import resolution
 
         resolution.connect_signals()
-        resolution.connect_intercommunality_signal()

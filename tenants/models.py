@@ -152,3 +152,18 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune} — {self.service}"
+
+
+class DirectoryVersion(models.Model):
+    """A single row whose number moves with every change to communes, domains or the intercommunality.
+
+    Processes compare it with the version of the directory they hold in memory (see ``tenants.resolution``).
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("version de l'annuaire des communes")
+
+    def __str__(self) -> str:
+        return str(self.version)

@@ -1,37 +1,38 @@
 """Which commune a host name belongs to, answered from memory.
 
-Each process keeps the whole host → commune map (one query loads it). A change to a commune or a domain bumps a
-generation number in the shared cache; processes compare it with their own at most every
-``MUTUALISE_TENANT_CACHE_CHECK_SECONDS`` and reload when it moved. The process that made the change reloads at once.
-So a warm request resolves its tenant with no database query.
+Each process keeps a directory in memory: every host name with its commune, and the instance's name. Any change to
+a commune, a domain or the intercommunality bumps a version number in the database, in the same transaction. A
+process compares that number with its own at most every ``MUTUALISE_TENANT_CACHE_CHECK_SECONDS`` (one tiny query),
+and reloads the directory when it moved; the process that made the change reloads at once. So a warm request
+resolves its tenant with no query, and every process sees a committed change within that delay, with or without a
+shared cache.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db import transaction
+from django.db import connection
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-GENERATION_KEY = "tenants:host-map:generation"
 PUBLIC = object()  # the community space, on the base domain
 
 
 @dataclass
-class _HostMap:
-    generation: str | None = None
+class _Directory:
+    version: int | None = None
     hosts: dict = field(default_factory=dict)
+    instance_name: str = "Mutualise"
     checked_at: float = 0.0
     loaded: bool = False
 
 
-_map = _HostMap()
+_directory = _Directory()
 _lock = threading.Lock()
 
 
@@ -48,18 +49,40 @@ def public_host() -> str:
     return normalise_host(settings.MUTUALISE_BASE_DOMAIN)
 
 
-def _load(generation: str | None) -> None:
-    from django.db import connection
+def _on_public():
     from django_tenants.utils import schema_context
-
-    from tenants.models import Domain
 
     # The public schema is on every search path but one that excludes it on purpose.
     on_public = connection.schema_name == settings.PUBLIC_SCHEMA_NAME or connection.include_public_schema
-    with nullcontext() if on_public else schema_context(settings.PUBLIC_SCHEMA_NAME):
+    return nullcontext() if on_public else schema_context(settings.PUBLIC_SCHEMA_NAME)
+
+
+def _current_version() -> int:
+    from tenants.models import DirectoryVersion
+
+    with _on_public():
+        return DirectoryVersion.objects.values_list("version", flat=True).get(pk=1)
+
+
+def _load(version: int) -> None:
+    from tenants.models import Domain, Intercommunality
+
+    with _on_public():
         hosts = {d.domain.lower(): d.tenant for d in Domain.objects.select_related("tenant")}
-    _map.hosts, _map.generation, _map.loaded = hosts, generation, True
-    _map.checked_at = time.monotonic()
+        intercommunality = Intercommunality.objects.only("name").first()
+    _directory.hosts, _directory.version, _directory.loaded = hosts, version, True
+    _directory.instance_name = intercommunality.name if intercommunality else "Mutualise"
+
+
+def _refresh() -> _Directory:
+    now = time.monotonic()
+    if not _directory.loaded or now - _directory.checked_at >= settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS:
+        with _lock:
+            version = _current_version()
+            if not _directory.loaded or version != _directory.version:
+                _load(version)
+            _directory.checked_at = now
+    return _directory
 
 
 def resolve(host: str):
@@ -70,53 +93,36 @@ def resolve(host: str):
     name = normalise_host(host)
     if name == public_host():
         return PUBLIC
-    now = time.monotonic()
-    if not _map.loaded or now - _map.checked_at >= settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS:
-        with _lock:
-            generation = caches["platform"].get(GENERATION_KEY)
-            if not _map.loaded or generation != _map.generation:
-                _load(generation)
-            _map.checked_at = now
-    return _map.hosts.get(name)
+    return _refresh().hosts.get(name)
 
 
-def invalidate() -> None:
-    """Forget the host map here and in every process sharing the cache (after the current transaction commits)."""
+def instance_name() -> str:
+    """The name of the intercommunality running the instance."""
+    return _refresh().instance_name
 
-    def bump() -> None:
-        caches["platform"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        _map.loaded = False
 
-    _map.loaded = False  # this process sees its own change at once, committed or not
-    transaction.on_commit(bump)
+def changed() -> None:
+    """Record a change to the directory: in the database within the current transaction, and here at once."""
+    from tenants.models import DirectoryVersion
+
+    with _on_public():
+        DirectoryVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    _directory.loaded = False
 
 
 def reset() -> None:
-    """Forget this process's map (the next resolution reloads it)."""
-    _map.loaded = False
+    """Forget this process's directory (the next resolution reloads it)."""
+    _directory.loaded = False
 
 
 def _changed(sender, **kwargs) -> None:
-    invalidate()
+    changed()
 
 
 def connect_signals() -> None:
-    """Invalidate the map whenever a commune or a domain is saved or deleted."""
-    from tenants.models import Commune, Domain
+    """Bump the version whenever a commune, a domain or the intercommunality is saved or deleted."""
+    from tenants.models import Commune, Domain, Intercommunality
 
-    for model in (Commune, Domain):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"tenants-host-map-save-{model.__name__}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"tenants-host-map-delete-{model.__name__}")
-
-
-def _intercommunality_changed(sender, **kwargs) -> None:
-    from mutualise.context_processors import INSTANCE_NAME_KEY
-
-    transaction.on_commit(lambda: caches["platform"].delete(INSTANCE_NAME_KEY))
-
-
-def connect_intercommunality_signal() -> None:
-    """Forget the cached instance name when the intercommunality is saved."""
-    from tenants.models import Intercommunality
-
-    post_save.connect(_intercommunality_changed, sender=Intercommunality, dispatch_uid="tenants-instance-name")
+    for model in (Commune, Domain, Intercommunality):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"tenants-directory-save-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"tenants-directory-delete-{model.__name__}")

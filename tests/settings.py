@@ -12,3 +12,5 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "thirdparty"))
 from mutualise.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins; tests never store real ones
+# A process re-reads the communes directory only when a test asks for it (tests that need it set 0).
+MUTUALISE_TENANT_CACHE_CHECK_SECONDS = 3600

@@ -152,3 +152,12 @@ def test_role_changes_are_audited(commune, community_admin, client_on):
     user.save()
     actions = list(AuditEntry.objects.filter(target=user.email).order_by("id").values_list("action", flat=True))
     assert actions == ["role.attribue", "role.modifie", "role.retire", "role.attribue", "role.administrateur"]
+
+
+def test_no_session_for_someone_without_a_right_in_the_space(commune, other_commune, commune_agent):
+    client = Client(HTTP_HOST=other_commune.host)
+    response = login(client, commune_agent.email)
+    assert response.status_code == 200
+    assert "Ce compte n&#x27;a pas accès à cet espace" in response.content.decode()
+    assert "sessionid" not in client.cookies or not client.cookies["sessionid"].value
+    assert not AuditEntry.objects.filter(action="connexion", actor=commune_agent).exists()

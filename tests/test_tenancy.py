@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from tenants import resolution
-from tenants.models import Domain
+from tenants.models import DirectoryVersion, Domain
 from tests.conftest import sign_in
 
 
@@ -70,18 +70,22 @@ def test_a_new_domain_is_served_at_once(commune, commune_agent, client_on):
     assert response.wsgi_request.commune == commune
 
 
-def test_other_processes_reload_when_the_generation_moves(commune, settings):
+def test_other_processes_reload_when_the_version_moves(commune, settings):
     settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS = 0
     resolution.resolve(commune.host)
     with CaptureQueriesContext(connection) as unchanged:
         resolution.resolve(commune.host)
-    assert len(unchanged) == 0
-    caches["platform"].set(
-        resolution.GENERATION_KEY, "changed-elsewhere"
-    )  # what another process's change leaves behind
+    assert len(unchanged) == 1  # the version check, and nothing else
+    DirectoryVersion.objects.update(version=F("version") + 1)  # what another process's change leaves behind
     with CaptureQueriesContext(connection) as reloaded:
         assert resolution.resolve(commune.host) == commune
-    assert len(reloaded) == 1
+    assert len(reloaded) == 3  # version, domains with their communes, the instance's name
+
+
+def test_a_change_bumps_the_version_in_the_same_transaction(commune):
+    before = DirectoryVersion.objects.get().version
+    Domain.objects.create(tenant=commune, domain="autre.localhost", is_primary=False)
+    assert DirectoryVersion.objects.get().version == before + 1
 
 
 def test_community_console_is_on_the_base_domain(intercommunality, commune, other_commune, community_admin, client_on):

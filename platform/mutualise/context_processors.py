@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.cache import caches
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from mutualise.plugins import get_registry
 from mutualise.services import services_for_request
-
-INSTANCE_NAME_KEY = "mutualise:instance-name"
-
-
-def instance_name() -> str:
-    """The name of the intercommunality running the instance (cached; reset when it is saved)."""
-    from tenants.models import Intercommunality
-
-    def load() -> str:
-        row = Intercommunality.objects.only("name").first()
-        return row.name if row else "Mutualise"
-
-    return caches["platform"].get_or_set(INSTANCE_NAME_KEY, load, timeout=3600)
+from tenants import resolution
 
 
 def navigation(request: HttpRequest) -> list[dict]:
@@ -45,6 +32,6 @@ def space(request: HttpRequest) -> dict:
     return {
         "commune": commune,
         "space": "commune" if commune is not None else "community",
-        "instance_name": SimpleLazyObject(instance_name),
+        "instance_name": SimpleLazyObject(resolution.instance_name),
         "navigation": SimpleLazyObject(lambda: navigation(request)),
     }

@@ -149,20 +149,16 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Cache, tasks, e-mail -------------------------------------------------------------------------------------------
-# "default" prefixes every key with the schema of the connection: a commune never reads another's entries.
-# "platform" holds what belongs to the whole instance (the host → commune map, the instance's name).
-_cache_backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-if cache_url := env("MUTUALISE_CACHE_URL"):
-    _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+# Every key is prefixed with the schema of the connection: a commune never reads another commune's entries.
 CACHES = {
     "default": {
-        "LOCATION": "communes",
-        **_cache_backend,
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "KEY_PREFIX": "mutualise",
         "KEY_FUNCTION": "django_tenants.cache.make_key",
-    },
-    "platform": {"LOCATION": "platform", **_cache_backend, "KEY_PREFIX": "mutualise-platform"},
+    }
 }
+if cache_url := env("MUTUALISE_CACHE_URL"):
+    CACHES["default"].update(BACKEND="django.core.cache.backends.redis.RedisCache", LOCATION=cache_url)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # No broker: tasks run inline, in the process that queues them.
