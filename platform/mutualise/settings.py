@@ -267,46 +267,29 @@ TENANT_LIMIT_SET_CALLS = True
 
 # == ProConnect (OpenID Connect login) — begin ======================================================================
 # Optional, on when MUTUALISE_OIDC_CLIENT_ID is set; the local login stays. The provider's endpoints come from its
-# discovery document, read once when the process starts (see the README). The OIDC routes always exist and answer
-# 404 while this is off (mutualise.accounts.urls), so that a test can switch it on with these same settings.
+# discovery document, read at the first ProConnect login of each process (mutualise.accounts.oidc): a provider that
+# is down makes ProConnect unavailable for a while, never the site. The OIDC routes always exist and answer 404
+# while this is off (mutualise.accounts.urls), so that a test can switch it on with these same settings.
 MUTUALISE_OIDC_ENABLED = False
-# Our callback view (French message on failure); mozilla-django-oidc reads this when its URLs are imported.
+# Our views (French messages, provider read on first use); mozilla-django-oidc reads these when its URLs load.
+OIDC_AUTHENTICATE_CLASS = "mutualise.accounts.oidc.AuthenticateView"
 OIDC_CALLBACK_CLASS = "mutualise.accounts.oidc.CallbackView"
 
 
 def oidc_settings(client_id: str, client_secret: str, issuer: str) -> dict:
-    """The settings that switch the OpenID Connect login on, with the endpoints ``issuer`` publishes.
-
-    Fetching ``<issuer>/.well-known/openid-configuration`` here means one request per process start and none per
-    login; an unreachable provider stops the start with a clear message rather than breaking every login later.
-    """
-    import requests
+    """The settings that switch the OpenID Connect login on, for the provider whose issuer address is ``issuer``."""
     from django.core.exceptions import ImproperlyConfigured
 
     if not issuer:
         raise ImproperlyConfigured("MUTUALISE_OIDC_ISSUER est obligatoire quand MUTUALISE_OIDC_CLIENT_ID est défini.")
-    issuer = issuer.rstrip("/")
-    url = f"{issuer}/.well-known/openid-configuration"
-    try:
-        response = requests.get(url, timeout=10)
-        response.raise_for_status()
-        document = response.json()
-        endpoints = {
-            "OIDC_OP_AUTHORIZATION_ENDPOINT": document["authorization_endpoint"],
-            "OIDC_OP_TOKEN_ENDPOINT": document["token_endpoint"],
-            "OIDC_OP_USER_ENDPOINT": document["userinfo_endpoint"],
-            "OIDC_OP_JWKS_ENDPOINT": document["jwks_uri"],
-        }
-    except (requests.RequestException, ValueError, KeyError) as error:
-        raise ImproperlyConfigured(f"Configuration OpenID Connect illisible à {url} : {error!r}") from error
     return {
         "MUTUALISE_OIDC_ENABLED": True,
-        "MUTUALISE_OIDC_ISSUER": issuer,  # the backend checks the `iss` of the tokens against it
+        "MUTUALISE_OIDC_ISSUER": issuer.rstrip("/"),  # the backend checks the `iss` of the tokens against it
         "OIDC_RP_CLIENT_ID": client_id,
         "OIDC_RP_CLIENT_SECRET": client_secret,
         "OIDC_RP_SIGN_ALGO": "RS256",
         "OIDC_RP_SCOPES": "openid email given_name usual_name siret siren",  # ProConnect: one scope per claim
-        **endpoints,
+        "OIDC_TIMEOUT": 10,
         # Appended: axes stays first, so that a locked-out person is refused before any backend runs.
         "AUTHENTICATION_BACKENDS": [*AUTHENTICATION_BACKENDS, "mutualise.accounts.oidc.ProConnectBackend"],
     }
