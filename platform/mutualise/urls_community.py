@@ -9,6 +9,7 @@ from mutualise.routing import api_urlpatterns, service_urlpatterns
 urlpatterns = [
     path("", views.community_home, name="home"),
     path("", include("mutualise.accounts.urls")),
+    path("utilisateurs/", include("mutualise.accounts.console_urls")),
     path("services/", include(service_urlpatterns("community"))),
     path("api/v1/", include((api_urlpatterns("community"), "api"))),
     path("admin/", admin.site.urls),

@@ -1,0 +1,3 @@
+"""Console pages for people and their roles (mounted under ``/utilisateurs/`` on the community host)."""
+
+urlpatterns: list = []
