@@ -167,3 +167,46 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class SubscriptionRequest(models.Model):
+    """A commune asking the intercommunality for a service; an administrator accepts or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", _("En attente")
+        ACCEPTED = "acceptee", _("Acceptée")
+        DECLINED = "refusee", _("Refusée")
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="subscription_requests", verbose_name=_("commune")
+    )
+    service = models.CharField(_("service"), max_length=32)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("demandée par")
+    )
+    requested_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_note = models.TextField(_("réponse"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("demande de souscription")
+        verbose_name_plural = _("demandes de souscription")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "service"], condition=Q(status="en_attente"), name="one_pending_request_per_service"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune} — {self.service} ({self.get_status_display()})"

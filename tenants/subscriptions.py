@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from mutualise import audit
 from mutualise.plugins import get_registry
-from tenants.models import Commune, Subscription
+from tenants.models import Commune, Subscription, SubscriptionRequest
 
 
 def _snapshot(subscription: Subscription) -> dict:
@@ -116,3 +117,109 @@ def disable_service(
     )
     _announce("mutualise_service_disabled", commune, subscription)
     return subscription
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Communes × services on a date: which subscription is in force in each cell, and the headline counts."""
+
+    on: datetime.date
+    communes: list[Commune]
+    services: list  # mutualise.plugins.Service, in label order
+    cells: dict[tuple[int, str], Subscription]
+
+    def cell(self, commune: Commune, service: str) -> Subscription | None:
+        return self.cells.get((commune.id, service))
+
+    @property
+    def engaged(self) -> int:
+        """Communes subscribing to at least one service: the bilan's "N communes sur M" figure."""
+        return len({commune_id for commune_id, _slug in self.cells})
+
+    def count(self, service: str) -> int:
+        return sum(1 for _commune_id, slug in self.cells if slug == service)
+
+    def counts(self) -> list[tuple]:
+        """Each service with the number of communes subscribing to it."""
+        return [(s, self.count(s.slug)) for s in self.services]
+
+    def rows(self) -> list[tuple[Commune, list[tuple]]]:
+        """Each commune with, for each service, its subscription in force or ``None``."""
+        return [(c, [(s, self.cell(c, s.slug)) for s in self.services]) for c in self.communes]
+
+
+def subscription_matrix(on: datetime.date | None = None, communes=None) -> Matrix:
+    """The subscription matrix on ``on`` (today by default), in two queries whatever the number of communes."""
+    on = on or timezone.localdate()
+    registry = get_registry()
+    in_force = Subscription.objects.in_force(on).filter(service__in=registry.slugs)
+    if communes is None:
+        communes = Commune.objects.order_by("name")
+    else:
+        in_force = in_force.filter(commune__in=communes)
+    communes = list(communes)
+    cells = {(s.commune_id, s.service): s for s in in_force}
+    return Matrix(on=on, communes=communes, services=list(registry), cells=cells)
+
+
+@transaction.atomic
+def request_service(commune: Commune, service: str, *, user, message: str = "") -> SubscriptionRequest:
+    """A commune asks for ``service``; an already pending request is returned as it is."""
+    if service not in get_registry():
+        raise ValidationError(f"Le service « {service} » n'est pas installé sur cette instance.")
+    if current_subscription(commune, service) is not None:
+        raise ValidationError("La commune souscrit déjà à ce service.")
+    pending = SubscriptionRequest.objects.filter(
+        commune=commune, service=service, status=SubscriptionRequest.Status.PENDING
+    ).first()
+    if pending is not None:
+        return pending
+    created = SubscriptionRequest.objects.create(
+        commune=commune, service=service, message=message.strip(), requested_by=user
+    )
+    audit.record(
+        "souscription.demandee",
+        actor=user,
+        commune=commune,
+        service=service,
+        target=str(created),
+        after={"message": created.message},
+    )
+    return created
+
+
+@transaction.atomic
+def decide_request(
+    request: SubscriptionRequest,
+    *,
+    accept: bool,
+    actor,
+    note: str = "",
+    start: datetime.date | None = None,
+    convention_reference: str = "",
+) -> SubscriptionRequest:
+    """Accept (and enable the service from ``start``) or decline a pending request."""
+    request = SubscriptionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != SubscriptionRequest.Status.PENDING:
+        raise ValidationError("Cette demande a déjà reçu une réponse.")
+    if accept:
+        enable_service(
+            request.commune,
+            request.service,
+            start=start,
+            convention_reference=convention_reference,
+            actor=actor,
+            reason=f"Demande de la commune du {request.requested_at:%d/%m/%Y}",
+        )
+    request.status = SubscriptionRequest.Status.ACCEPTED if accept else SubscriptionRequest.Status.DECLINED
+    request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        "souscription.demande_acceptee" if accept else "souscription.demande_refusee",
+        actor=actor,
+        commune=request.commune,
+        service=request.service,
+        target=str(request),
+        reason=note,
+    )
+    return request

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from mutualise.plugins import get_registry
 from mutualise.services import services_for_request
@@ -13,10 +14,16 @@ from tenants import resolution
 
 def navigation(request: HttpRequest) -> list[dict]:
     """The menu entries the plugins contribute for this request, for enabled services only."""
+    from mutualise.access import request_rights
+
     registry = get_registry()
     space = "community" if getattr(request, "commune", None) is None else "commune"
+    services = services_for_request(request)
+    if space == "community":  # the console shows a person the services they work for
+        rights = request_rights(request)
+        services = [s for s in services if rights is not None and (rights.is_admin or s.slug in rights.service_roles)]
     entries = []
-    for service in services_for_request(request):
+    for service in services:
         for entry in registry.call(service.slug, "mutualise_navigation", request=request, space=space) or []:
             try:
                 url = reverse(f"{service.slug}:{entry.url_name}", urlconf=getattr(request, "urlconf", None))
@@ -24,6 +31,36 @@ def navigation(request: HttpRequest) -> list[dict]:
                 continue
             entries.append({"service": service, "label": entry.label, "url": url, "order": entry.order})
     return sorted(entries, key=lambda e: (e["service"].label, e["order"]))
+
+
+def space_links(request: HttpRequest) -> list[dict]:
+    """The space's own pages in the menu, for this person: the console's for administrators, the dashboard…"""
+    from mutualise.access import request_rights
+
+    rights = request_rights(request)
+    if rights is None:
+        return []
+    commune = getattr(request, "commune", None)
+    if commune is None:
+        links = [(_("Accueil"), "/")]
+        if rights.is_admin:
+            links += [
+                (_("Communes"), "/communes/"),
+                (_("Souscriptions"), "/souscriptions/"),
+                (_("Demandes"), "/demandes/"),
+                (_("Utilisateurs"), "/utilisateurs/"),
+                (_("Journal"), "/journal/"),
+            ]
+    else:
+        links = [(_("Tableau de bord"), "/")]
+        if rights.is_admin or rights.commune_roles.get(commune.id) == "referent":
+            links.append((_("Utilisateurs"), "/commune/utilisateurs/"))
+    links.append((_("Mon compte"), "/compte/"))
+    current = request.path
+    return [
+        {"label": label, "url": url, "current": current == url or (url != "/" and current.startswith(url))}
+        for label, url in links
+    ]
 
 
 def space(request: HttpRequest) -> dict:
@@ -34,4 +71,5 @@ def space(request: HttpRequest) -> dict:
         "space": "commune" if commune is not None else "community",
         "instance_name": SimpleLazyObject(resolution.instance_name),
         "navigation": SimpleLazyObject(lambda: navigation(request)),
+        "space_links": SimpleLazyObject(lambda: space_links(request)),
     }

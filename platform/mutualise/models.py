@@ -6,6 +6,29 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+ACTION_LABELS = {
+    "connexion": _("Connexion"),
+    "connexion.echec": _("Échec de connexion"),
+    "connexion.oidc": _("Connexion avec ProConnect"),
+    "deconnexion": _("Déconnexion"),
+    "instance.initialisee": _("Instance initialisée"),
+    "instance.domaine_modifie": _("Domaine de l'instance modifié"),
+    "commune.creee": _("Commune créée"),
+    "commune.modifiee": _("Commune modifiée"),
+    "souscription.activee": _("Service activé"),
+    "souscription.desactivee": _("Service désactivé"),
+    "souscription.demandee": _("Service demandé par la commune"),
+    "souscription.demande_acceptee": _("Demande de service acceptée"),
+    "souscription.demande_refusee": _("Demande de service refusée"),
+    "role.attribue": _("Rôle attribué"),
+    "role.modifie": _("Rôle modifié"),
+    "role.retire": _("Rôle retiré"),
+    "role.administrateur": _("Droits d'administration modifiés"),
+    "jeton.cree": _("Jeton d'API créé"),
+    "jeton.revoque": _("Jeton d'API révoqué"),
+    "export": _("Export"),
+}
+
 
 class AuditEntry(models.Model):
     """Who did what, when, to what, and why. Written by :func:`mutualise.audit.record`; never edited."""
@@ -43,3 +66,7 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor_label or '—'} {self.action} {self.target}"
+
+    def get_action_display(self) -> str:
+        """The action in words; plugins' own actions, not listed, show as recorded."""
+        return str(ACTION_LABELS.get(self.action, self.action))

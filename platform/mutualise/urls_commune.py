@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.commune_home, name="home"),
     path("", include("mutualise.accounts.urls")),
     path("services/", include(service_urlpatterns("commune"))),
+    path("demander/<slug:slug>/", views.ask_for_service, name="ask_for_service"),
     path("api/v1/", include((api_urlpatterns("commune"), "api"))),
     path("fichiers/<path:name>", files.serve, name="file"),
     path("sante/", views.health, name="health"),

@@ -3,12 +3,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from mutualise import files, views
+from mutualise import console, files, views
 from mutualise.routing import api_urlpatterns, service_urlpatterns
 
 urlpatterns = [
     path("", views.community_home, name="home"),
     path("", include("mutualise.accounts.urls")),
+    path("communes/", console.communes, name="console_communes"),
+    path("communes/<str:insee_code>/", console.commune_detail, name="console_commune"),
+    path("souscriptions/", console.matrix, name="console_matrix"),
+    path("souscriptions/<str:insee_code>/<slug:slug>/", console.matrix_cell, name="console_matrix_cell"),
+    path("demandes/", console.requests_list, name="console_requests"),
+    path("demandes/<int:pk>/", console.request_decide, name="console_request"),
+    path("journal/", console.audit_log, name="console_audit"),
+    path("journal/export.csv", console.audit_export, name="console_audit_export"),
     path("utilisateurs/", include("mutualise.accounts.console_urls")),
     path("services/", include(service_urlpatterns("community"))),
     path("api/v1/", include((api_urlpatterns("community"), "api"))),

@@ -2,60 +2,90 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from mutualise.access import Policy, access
+from mutualise.models import AuditEntry
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
 
 
 @access(Policy.SPACE)
 def commune_home(request: HttpRequest) -> HttpResponse:
-    """The commune's dashboard: the services it subscribes to, and those it could ask for."""
+    """The commune's dashboard: its services with their widgets, those it could ask for, and recent activity."""
+    from tenants.models import SubscriptionRequest
+
+    registry = get_registry()
     enabled = request_services(request)
-    services = list(get_registry())
+    subscribed = [
+        (service, registry.call(service.slug, "mutualise_dashboard_widgets", request=request, space="commune") or [])
+        for service in registry
+        if service.slug in enabled
+    ]
+    pending = {
+        r.service: r
+        for r in SubscriptionRequest.objects.filter(commune=request.commune, status=SubscriptionRequest.Status.PENDING)
+    }
+    available = [(service, pending.get(service.slug)) for service in registry if service.slug not in enabled]
+    activity = (
+        AuditEntry.objects.filter(commune=request.commune)
+        .exclude(action__startswith="connexion")
+        .exclude(action="deconnexion")[:8]
+    )
     return render(
         request,
         "mutualise/commune_home.html",
-        {
-            "subscribed": [s for s in services if s.slug in enabled],
-            "available": [s for s in services if s.slug not in enabled],
-        },
+        {"subscribed": subscribed, "available": available, "activity": activity},
     )
 
 
 @access(Policy.SPACE)
-def community_home(request: HttpRequest) -> HttpResponse:
-    """The community console's home: every commune with the services it subscribes to (two queries)."""
-    from tenants.models import Commune, Subscription
+@require_POST
+def ask_for_service(request: HttpRequest, slug: str) -> HttpResponse:
+    """A commune asks the intercommunality for a service it does not subscribe to."""
+    from tenants.subscriptions import request_service
 
-    today = timezone.localdate()
-    in_force = Subscription.objects.in_force(today)
-    communes = list(
-        Commune.objects.order_by("name").prefetch_related(
-            Prefetch("subscriptions", queryset=in_force, to_attr="current_subscriptions")
+    if slug not in get_registry():
+        raise Http404("Service inconnu.")
+    try:
+        request_service(request.commune, slug, user=request.user, message=request.POST.get("message", "")[:2000])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Votre demande pour le service « %(service)s » est transmise à l'intercommunalité.")
+            % {"service": get_registry().get(slug).label},
         )
+    return redirect("home")
+
+
+@access(Policy.SPACE)
+def community_home(request: HttpRequest) -> HttpResponse:
+    """The console's home: the headline of the bilan, each service's subscribers, and what awaits an answer.
+
+    A service agent sees the services they work for; a community administrator sees them all.
+    """
+    from mutualise.access import request_rights
+    from tenants.models import SubscriptionRequest
+    from tenants.subscriptions import subscription_matrix
+
+    matrix = subscription_matrix()
+    rights = request_rights(request)
+    mine = [s for s in matrix.services if rights.is_admin or s.slug in rights.service_roles]
+    pending = (
+        SubscriptionRequest.objects.filter(status=SubscriptionRequest.Status.PENDING).count() if rights.is_admin else 0
     )
-    registry = get_registry()
-    labels = {s.slug: s.label for s in registry}
-    per_service = dict.fromkeys(labels, 0)
-    for commune in communes:
-        commune.service_labels = sorted(labels[s.service] for s in commune.current_subscriptions if s.service in labels)
-        for subscription in commune.current_subscriptions:
-            if subscription.service in per_service:
-                per_service[subscription.service] += 1
     return render(
         request,
         "mutualise/community_home.html",
-        {
-            "communes": communes,
-            "engaged": sum(1 for c in communes if c.service_labels),
-            "services": [(s, per_service[s.slug]) for s in registry],
-        },
+        {"matrix": matrix, "services": [(s, matrix.count(s.slug)) for s in mine], "pending": pending},
     )
 
 
