@@ -70,3 +70,40 @@ class AuditEntry(models.Model):
     def get_action_display(self) -> str:
         """The action in words; plugins' own actions, not listed, show as recorded."""
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class DemandeIndex(models.Model):
+    """One row per demande of every commune, kept in the public schema.
+
+    Written in the same transaction as the demande itself (see ``mutualise.demandes.services``), so that the
+    agents' queue across hundreds of communes is one query here, not one per schema.
+    ``mutualise rebuild_demande_index`` checks it against the schemas and repairs it.
+    """
+
+    commune = models.ForeignKey("tenants.Commune", on_delete=models.CASCADE, related_name="+")
+    demande_id = models.BigIntegerField()
+    service = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32)
+    category = models.CharField(max_length=32, blank=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=12)
+    priority = models.PositiveSmallIntegerField()
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+    taken_at = models.DateTimeField(null=True)
+    solved_at = models.DateTimeField(null=True)
+    take_charge_due = models.DateTimeField(null=True)
+    resolve_due = models.DateTimeField(null=True)
+    due_at = models.DateTimeField(null=True, help_text="La prochaine échéance : prise en charge, puis résolution.")
+
+    class Meta:
+        verbose_name = _("index des demandes")
+        verbose_name_plural = _("index des demandes")
+        constraints = [models.UniqueConstraint(fields=["commune", "demande_id"], name="one_index_row_per_demande")]
+        indexes = [
+            models.Index(fields=["service", "status", "due_at"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}/{self.demande_id} {self.title}"

@@ -1,0 +1,143 @@
+"""Demandes: opened by a commune, handled by a service, indexed in the public schema in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from mutualise.accounts.models import ServiceMembership
+from mutualise.demandes import services
+from mutualise.demandes.models import Demande
+from mutualise.demandes.rules import Priority, Status, priority
+from mutualise.models import DemandeIndex
+from tenants.subscriptions import enable_service
+from tests.conftest import make_user
+
+
+@pytest.fixture
+def technicien(db):
+    user = make_user("technicien@cc.test")
+    ServiceMembership.objects.create(user=user, service="informatique", role="agent")
+    return user
+
+
+@pytest.fixture
+def informatique(commune):
+    return enable_service(commune, "informatique", start=datetime.date(2020, 1, 1))
+
+
+def open_incident(commune, requester, **fields):
+    with schema_context(commune.schema_name):
+        return services.create(
+            commune,
+            service="informatique",
+            kind="incident",
+            category="impression",
+            title="Le copieur ne scanne plus",
+            description="Depuis ce matin.",
+            requester=requester,
+            **fields,
+        )
+
+
+@pytest.mark.parametrize(("urgency", "impact", "expected"), [(5, 5, 1), (4, 4, 2), (5, 2, 2), (3, 3, 3), (1, 2, 4)])
+def test_priority_matrix(urgency, impact, expected):
+    assert priority(urgency, impact) == expected
+
+
+def test_a_demande_and_its_index_row_are_written_together(commune, commune_agent, informatique):
+    demande = open_incident(commune, commune_agent, urgency=5, impact=4)
+    assert demande.priority == Priority.P1 and demande.status == Status.NEW
+    assert demande.take_charge_due < demande.resolve_due
+    row = DemandeIndex.objects.get(commune=commune, demande_id=demande.pk)
+    assert (row.service, row.status, row.priority, row.due_at) == (
+        "informatique",
+        "nouvelle",
+        1,
+        demande.take_charge_due,
+    )
+    with schema_context(commune.schema_name):
+        assert Demande.objects.filter(pk=demande.pk).exists()
+    assert not connection.schema_name.startswith("commune")
+
+
+def test_a_failure_writes_neither_the_demande_nor_its_row(commune, commune_agent, informatique):
+    with pytest.raises(RuntimeError), transaction.atomic(), schema_context(commune.schema_name):
+        services.create(
+            commune,
+            service="informatique",
+            kind="demande",
+            title="Nouveau poste",
+            description="Pour l'accueil.",
+            requester=commune_agent,
+        )
+        raise RuntimeError("panne au milieu")
+    assert not DemandeIndex.objects.exists()
+    with schema_context(commune.schema_name):
+        assert not Demande.objects.exists()
+
+
+def test_bad_input_is_refused_in_french(commune, commune_agent, informatique):
+    with schema_context(commune.schema_name):
+        with pytest.raises(ValidationError, match="type de demande"):
+            services.create(
+                commune, service="informatique", kind="inconnu", title="x", description="y", requester=commune_agent
+            )
+        with pytest.raises(ValidationError, match="catégorie"):
+            services.create(
+                commune,
+                service="informatique",
+                kind="incident",
+                category="cuisine",
+                title="x",
+                description="y",
+                requester=commune_agent,
+            )
+        with pytest.raises(ValidationError, match="ne souscrit pas"):
+            services.create(
+                commune, service="rh", kind="formation", title="x", description="y", requester=commune_agent
+            )
+    assert not DemandeIndex.objects.exists()
+
+
+def test_the_life_of_a_demande(commune, commune_agent, technicien, informatique):
+    demande = open_incident(commune, commune_agent)
+    with schema_context(commune.schema_name):
+        demande = services.assign(commune, demande, technicien, by=technicien)
+        assert demande.status == Status.ASSIGNED and demande.taken_at is not None
+        services.add_message(commune, demande, author=technicien, body="Quel modèle ?", internal=False)
+        services.add_message(commune, demande, author=technicien, body="Voir le contrat", internal=True)
+        demande = services.move(commune, demande, Status.WAITING, by=technicien)
+        row = DemandeIndex.objects.get(demande_id=demande.pk)
+        assert row.status == "en_attente" and row.resolve_due is None  # the clock is stopped
+        services.add_message(commune, demande, author=commune_agent, body="Un Kyocera", from_commune=True)
+        demande.refresh_from_db()
+        assert demande.status == Status.ASSIGNED and demande.resolve_due is not None
+        services.add_time(commune, demande, agent=technicien, date=datetime.date(2026, 11, 26), minutes=45)
+        demande = services.move(commune, demande, Status.SOLVED, by=technicien)
+        with pytest.raises(ValidationError, match="ne peut pas passer"):
+            services.move(commune, demande, Status.PLANNED, by=technicien)
+        demande = services.move(commune, demande, Status.ASSIGNED, by=commune_agent)  # reopened
+        assert demande.solved_at is None
+        assert [c.after for c in demande.status_changes.all()] == [
+            "nouvelle",
+            "attribuee",
+            "en_attente",
+            "attribuee",
+            "resolue",
+            "attribuee",
+        ]
+        assert demande.messages.filter(internal=True).count() == 1
+    assert DemandeIndex.objects.get(demande_id=demande.pk).status == "attribuee"
+
+
+def test_time_entries_are_checked(commune, commune_agent, technicien, informatique):
+    demande = open_incident(commune, commune_agent)
+    with schema_context(commune.schema_name):
+        for minutes in (0, 24 * 60 + 1):
+            with pytest.raises(ValidationError):
+                services.add_time(commune, demande, agent=technicien, date=datetime.date(2026, 11, 26), minutes=minutes)
