@@ -141,3 +141,49 @@ def test_time_entries_are_checked(commune, commune_agent, technicien, informatiq
         for minutes in (0, 24 * 60 + 1):
             with pytest.raises(ValidationError):
                 services.add_time(commune, demande, agent=technicien, date=datetime.date(2026, 11, 26), minutes=minutes)
+
+
+# -- Pages ----------------------------------------------------------------------------------------------------------
+
+
+def test_a_commune_opens_a_demande_and_the_agent_handles_it(commune, commune_agent, technicien, informatique,
+                                                            client_on):
+    mairie = client_on(commune, commune_agent)
+    form = mairie.get("/demandes/nouvelle/informatique/")
+    assert form.status_code == 200 and "Nouvelle demande — Informatique" in form.content.decode()
+    created = mairie.post("/demandes/nouvelle/informatique/", {
+        "kind": "incident", "category": "impression", "title": "Copieur en panne", "description": "Bourrage.",
+        "urgency": "5", "impact": "4"})
+    assert created.status_code == 302
+    demande_id = int(created["Location"].rstrip("/").rsplit("/", 1)[1])
+
+    console = client_on(None, technicien)
+    listing = console.get("/file/").content.decode()
+    assert "Copieur en panne" in listing and "Gignac" in listing and "P1" in listing
+    detail_url = f"/file/34114/{demande_id}/"
+    console.post(detail_url, {"action": "take"})
+    console.post(detail_url, {"action": "message", "body": "Je passe à 14 h.", "internal": ""})
+    console.post(detail_url, {"action": "message", "body": "Contrat Kyocera à vérifier", "internal": "on"})
+    bad = console.post(detail_url, {"action": "time", "date": "26/11/2026", "minutes": "0"})
+    assert bad.status_code == 400 and "supérieure ou égale à 1" in bad.content.decode()
+    console.post(detail_url, {"action": "time", "date": "26/11/2026", "minutes": "30"})
+    console.post(detail_url, {"action": "status", "status": "resolue"})
+
+    page = mairie.get(f"/demandes/{demande_id}/").content.decode()
+    assert "Je passe à 14 h." in page and "Résolue" in page
+    assert "Contrat Kyocera" not in page  # internal notes stay with the service
+
+
+def test_agents_see_only_their_services_demandes(commune, commune_agent, technicien, informatique, client_on):
+    enable_service(commune, "rh", start=datetime.date(2020, 1, 1))
+    open_incident(commune, commune_agent)
+    with schema_context(commune.schema_name):
+        services.create(commune, service="rh", kind="formation", title="Formation CACES", description="Pour 2 agents",
+                        requester=commune_agent)
+    juriste = make_user("rh@cc.test")
+    ServiceMembership.objects.create(user=juriste, service="rh", role="agent")
+    assert "Le copieur" not in client_on(None, juriste).get("/file/").content.decode()
+    assert "Formation CACES" in client_on(None, juriste).get("/file/").content.decode()
+    row = DemandeIndex.objects.get(service="informatique")
+    assert client_on(None, juriste).get(f"/file/34114/{row.demande_id}/").status_code == 404
+    assert "Formation CACES" not in client_on(None, technicien).get("/file/").content.decode()

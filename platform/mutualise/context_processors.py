@@ -42,7 +42,7 @@ def space_links(request: HttpRequest) -> list[dict]:
         return []
     commune = getattr(request, "commune", None)
     if commune is None:
-        links = [(_("Accueil"), "/")]
+        links = [(_("Accueil"), "/"), (_("File des demandes"), "/file/")]
         if rights.is_admin:
             links += [
                 (_("Communes"), "/communes/"),
@@ -52,7 +52,7 @@ def space_links(request: HttpRequest) -> list[dict]:
                 (_("Journal"), "/journal/"),
             ]
     else:
-        links = [(_("Tableau de bord"), "/")]
+        links = [(_("Tableau de bord"), "/"), (_("Demandes"), "/demandes/")]
         if rights.is_admin or rights.commune_roles.get(commune.id) == "referent":
             links.append((_("Utilisateurs"), "/commune/utilisateurs/"))
     links.append((_("Mon compte"), "/compte/"))

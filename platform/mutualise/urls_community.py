@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mutualise import console, files, views
+from mutualise.demandes import views as demandes_views
 from mutualise.routing import api_urlpatterns, service_urlpatterns
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("souscriptions/<str:insee_code>/<slug:slug>/", console.matrix_cell, name="console_matrix_cell"),
     path("demandes/", console.requests_list, name="console_requests"),
     path("demandes/<int:pk>/", console.request_decide, name="console_request"),
+    path("file/", demandes_views.queue, name="queue"),
+    path("file/<str:insee_code>/<int:pk>/", demandes_views.queue_detail, name="queue_detail"),
     path("journal/", console.audit_log, name="console_audit"),
     path("journal/export.csv", console.audit_export, name="console_audit_export"),
     path("utilisateurs/", include("mutualise.accounts.console_urls")),

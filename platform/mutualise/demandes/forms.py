@@ -1,0 +1,74 @@
+"""Forms of the demandes pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mutualise.demandes.rules import Level, Status
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".csv", ".odt", ".ods", ".docx", ".xlsx"}
+
+
+class DemandeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de demande"))
+    category = forms.ChoiceField(label=_("Catégorie"), required=False)
+    title = forms.CharField(label=_("Objet"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ce qui se passe, depuis quand, qui est gêné, ce qui a déjà été essayé."),
+    )
+    urgency = forms.TypedChoiceField(label=_("Urgence"), choices=Level.choices, coerce=int, initial=Level.MEDIUM)
+    impact = forms.TypedChoiceField(
+        label=_("Impact"),
+        choices=Level.choices,
+        coerce=int,
+        initial=Level.MEDIUM,
+        help_text=_("Une personne gênée, un service, toute la mairie ?"),
+    )
+
+    def __init__(self, *args, request_types: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(code, t.label) for code, t in request_types.items()]
+        categories = {c for t in request_types.values() for c in t.categories}
+        self.fields["category"].choices = [("", _("—"))] + sorted(categories, key=lambda c: str(c[1]))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    internal = forms.BooleanField(label=_("Note interne (invisible de la commune)"), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Nouveau statut"), choices=Status.choices)
+
+
+class TimeForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=1, max_value=24 * 60)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class QueueFilterForm(forms.Form):
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    commune = forms.CharField(label=_("Commune (code INSEE)"), required=False, max_length=5)
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Ouvertes")), ("toutes", _("Toutes"))] + list(Status.choices)
+    )
+    priority = forms.ChoiceField(label=_("Priorité"), required=False)
+    mine = forms.BooleanField(label=_("Attribuées à moi"), required=False)
+    late = forms.BooleanField(label=_("Échéance dépassée"), required=False)
+
+    def __init__(self, *args, services: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        from mutualise.demandes.rules import Priority
+
+        self.fields["service"].choices = [("", _("Tous mes services"))] + [(s.slug, s.label) for s in services]
+        self.fields["priority"].choices = [("", _("Toutes"))] + [(str(v), label) for v, label in Priority.choices]

@@ -1,0 +1,184 @@
+"""Demandes pages: the commune's (its own demandes) and the console's (each agent's queue across communes)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from mutualise.access import Policy, access, request_rights
+from mutualise.accounts.models import User
+from mutualise.demandes import services
+from mutualise.demandes.forms import DemandeForm, MessageForm, QueueFilterForm, StatusForm, TimeForm
+from mutualise.demandes.models import Demande
+from mutualise.demandes.rules import OPEN_STATUSES, Status
+from mutualise.models import DemandeIndex
+from mutualise.plugins import get_registry
+from mutualise.services import request_services
+from tenants.models import Commune
+
+
+def visible_services(request: HttpRequest) -> list:
+    """The services whose demandes this person may see here.
+
+    In a commune's space: its people and administrators see every subscribed service, a service agent only theirs.
+    In the console: an administrator sees every service, an agent the services they work for.
+    """
+    rights = request_rights(request)
+    registry = get_registry()
+    commune = getattr(request, "commune", None)
+    if commune is not None:
+        enabled = request_services(request)
+        sees_all = rights.is_admin or commune.id in rights.commune_roles
+        return [s for s in registry if s.slug in enabled and (sees_all or s.slug in rights.service_roles)]
+    return [s for s in registry if rights.is_admin or s.slug in rights.service_roles]
+
+
+# -- Commune side ---------------------------------------------------------------------------------------------------
+
+
+@access(Policy.SPACE)
+def commune_list(request: HttpRequest) -> HttpResponse:
+    slugs = [s.slug for s in visible_services(request)]
+    demandes = Demande.objects.filter(service__in=slugs).select_related("requester", "assignee")
+    page = Paginator(demandes, 30).get_page(request.GET.get("page"))
+    labels = {s.slug: s.label for s in get_registry()}
+    for demande in page:
+        demande.service_label = labels.get(demande.service, demande.service)
+    return render(request, "demandes/commune_list.html", {"page": page, "services": visible_services(request)})
+
+
+@access(Policy.SPACE)
+def commune_create(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in {s.slug for s in visible_services(request)}:
+        raise Http404("Service non souscrit.")
+    service = get_registry().get(slug)
+    kinds = services.request_types(slug)
+    if not kinds:
+        raise Http404("Ce service ne reçoit pas de demandes.")
+    form = DemandeForm(request.POST or None, request_types=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            demande = services.create(request.commune, service=slug, requester=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("demande", pk=demande.pk)
+    return render(
+        request, "demandes/commune_create.html", {"form": form, "service": service}, status=400 if form.errors else 200
+    )
+
+
+@access(Policy.SPACE)
+def commune_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    slugs = [s.slug for s in visible_services(request)]
+    demande = get_object_or_404(Demande.objects.filter(service__in=slugs), pk=pk)
+    form = MessageForm(request.POST or None)
+    form.fields.pop("internal")
+    if request.method == "POST" and form.is_valid():
+        services.add_message(
+            request.commune, demande, author=request.user, body=form.cleaned_data["body"], from_commune=True
+        )
+        return redirect("demande", pk=demande.pk)
+    return render(
+        request,
+        "demandes/detail.html",
+        {
+            "demande": demande,
+            "service": get_registry().get(demande.service),
+            "form": form,
+            "messages_list": demande.messages.filter(internal=False).select_related("author"),
+            "target": request.commune,
+            "agent_view": False,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- Console side ---------------------------------------------------------------------------------------------------
+
+
+@access(Policy.SPACE)
+def queue(request: HttpRequest) -> HttpResponse:
+    """The demandes of every subscribing commune, for the services of the person; one query on the index."""
+    mine = visible_services(request)
+    form = QueueFilterForm(request.GET or None, services=mine)
+    rows = DemandeIndex.objects.filter(service__in=[s.slug for s in mine]).select_related("commune", "assignee")
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("service"):
+        rows = rows.filter(service=data["service"])
+    if data.get("commune"):
+        rows = rows.filter(commune__insee_code=data["commune"])
+    if data.get("status") == "toutes":
+        pass
+    elif data.get("status"):
+        rows = rows.filter(status=data["status"])
+    else:
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    if data.get("priority"):
+        rows = rows.filter(priority=data["priority"])
+    if data.get("mine"):
+        rows = rows.filter(assignee=request.user)
+    if data.get("late"):
+        rows = rows.filter(due_at__lt=timezone.now())
+    page = Paginator(rows.order_by("due_at", "priority", "created_at"), 50).get_page(request.GET.get("page"))
+    labels = {s.slug: s.label for s in mine}
+    for row in page:
+        row.service_label, row.status_label = labels.get(row.service, row.service), Status(row.status).label
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "demandes/queue.html", {"form": form, "page": page, "now": timezone.now(), "query": query.urlencode()}
+    )
+
+
+@access(Policy.SPACE)
+def queue_detail(request: HttpRequest, insee_code: str, pk: int) -> HttpResponse:
+    """A demande seen by the service's agents: thread with internal notes, assignment, status, time spent."""
+    commune = get_object_or_404(Commune, insee_code=insee_code)
+    mine = {s.slug for s in visible_services(request)}
+    row = get_object_or_404(DemandeIndex, commune=commune, demande_id=pk, service__in=mine)
+    with schema_context(commune.schema_name):
+        demande = get_object_or_404(Demande, pk=row.demande_id)
+        forms_ = {
+            "message": MessageForm(request.POST if request.POST.get("action") == "message" else None),
+            "status": StatusForm(
+                request.POST if request.POST.get("action") == "status" else None, initial={"status": demande.status}
+            ),
+            "time": TimeForm(
+                request.POST if request.POST.get("action") == "time" else None, initial={"date": timezone.localdate()}
+            ),
+        }
+        if request.method == "POST":
+            action = request.POST.get("action")
+            form = forms_.get(action)
+            if action == "take":
+                services.assign(commune, demande, request.user, by=request.user)
+                return redirect("queue_detail", insee_code=insee_code, pk=pk)
+            if form is not None and form.is_valid():
+                try:
+                    if action == "message":
+                        services.add_message(commune, demande, author=request.user, **form.cleaned_data)
+                    elif action == "status":
+                        services.move(commune, demande, form.cleaned_data["status"], by=request.user)
+                    else:
+                        services.add_time(commune, demande, agent=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    return redirect("queue_detail", insee_code=insee_code, pk=pk)
+        context = {
+            "demande": demande,
+            "service": get_registry().get(demande.service),
+            "target": commune,
+            "messages_list": list(demande.messages.select_related("author")),
+            "time_entries": list(demande.time_entries.select_related("agent")),
+            "forms": forms_,
+            "agent_view": True,
+            "requester": User.objects.filter(pk=demande.requester_id).first(),
+        }
+        errors = any(f.errors for f in forms_.values())
+        return render(request, "demandes/detail.html", context, status=400 if errors else 200)
