@@ -146,14 +146,23 @@ def test_time_entries_are_checked(commune, commune_agent, technicien, informatiq
 # -- Pages ----------------------------------------------------------------------------------------------------------
 
 
-def test_a_commune_opens_a_demande_and_the_agent_handles_it(commune, commune_agent, technicien, informatique,
-                                                            client_on):
+def test_a_commune_opens_a_demande_and_the_agent_handles_it(
+    commune, commune_agent, technicien, informatique, client_on
+):
     mairie = client_on(commune, commune_agent)
     form = mairie.get("/demandes/nouvelle/informatique/")
     assert form.status_code == 200 and "Nouvelle demande — Informatique" in form.content.decode()
-    created = mairie.post("/demandes/nouvelle/informatique/", {
-        "kind": "incident", "category": "impression", "title": "Copieur en panne", "description": "Bourrage.",
-        "urgency": "5", "impact": "4"})
+    created = mairie.post(
+        "/demandes/nouvelle/informatique/",
+        {
+            "kind": "incident",
+            "category": "impression",
+            "title": "Copieur en panne",
+            "description": "Bourrage.",
+            "urgency": "5",
+            "impact": "4",
+        },
+    )
     assert created.status_code == 302
     demande_id = int(created["Location"].rstrip("/").rsplit("/", 1)[1])
 
@@ -178,8 +187,14 @@ def test_agents_see_only_their_services_demandes(commune, commune_agent, technic
     enable_service(commune, "rh", start=datetime.date(2020, 1, 1))
     open_incident(commune, commune_agent)
     with schema_context(commune.schema_name):
-        services.create(commune, service="rh", kind="formation", title="Formation CACES", description="Pour 2 agents",
-                        requester=commune_agent)
+        services.create(
+            commune,
+            service="rh",
+            kind="formation",
+            title="Formation CACES",
+            description="Pour 2 agents",
+            requester=commune_agent,
+        )
     juriste = make_user("rh@cc.test")
     ServiceMembership.objects.create(user=juriste, service="rh", role="agent")
     assert "Le copieur" not in client_on(None, juriste).get("/file/").content.decode()
@@ -187,3 +202,30 @@ def test_agents_see_only_their_services_demandes(commune, commune_agent, technic
     row = DemandeIndex.objects.get(service="informatique")
     assert client_on(None, juriste).get(f"/file/34114/{row.demande_id}/").status_code == 404
     assert "Formation CACES" not in client_on(None, technicien).get("/file/").content.decode()
+
+
+def test_the_index_is_checked_and_rebuilt_from_the_schemas(commune, commune_agent, informatique, capsys):
+    from django.core.management import CommandError, call_command
+
+    first = open_incident(commune, commune_agent)
+    second = open_incident(commune, commune_agent)
+    DemandeIndex.objects.filter(demande_id=first.pk).delete()  # lost
+    DemandeIndex.objects.filter(demande_id=second.pk).update(title="ancien titre")  # out of date
+    DemandeIndex.objects.create(
+        commune=commune,
+        demande_id=999,
+        service="informatique",
+        kind="incident",
+        title="fantôme",
+        status="nouvelle",
+        priority=3,
+        created_at=first.created_at,
+    )
+    with pytest.raises(CommandError):
+        call_command("rebuild_demande_index", check=True)
+    assert "1 absente(s) de l'index, 1 différente(s), 1 sans demande" in capsys.readouterr().out
+    assert DemandeIndex.objects.filter(title="fantôme").exists()  # --check changes nothing
+    call_command("rebuild_demande_index")
+    call_command("rebuild_demande_index", check=True)
+    assert "conforme" in capsys.readouterr().out
+    assert sorted(DemandeIndex.objects.values_list("demande_id", flat=True)) == sorted([first.pk, second.pk])

@@ -43,33 +43,38 @@ def pauses(demande: Demande) -> list[tuple[datetime.datetime, datetime.datetime 
     return periods
 
 
+INDEXED_FIELDS = (
+    "service",
+    "kind",
+    "category",
+    "title",
+    "status",
+    "priority",
+    "assignee_id",
+    "created_at",
+    "taken_at",
+    "solved_at",
+    "take_charge_due",
+    "resolve_due",
+    "due_at",
+)
+
+
+def index_values(demande: Demande) -> dict:
+    """What the public index holds about ``demande``; ``due_at`` is its next deadline, while it is open."""
+    if demande.status not in rules.OPEN_STATUSES:
+        due = None
+    elif demande.taken_at is None:
+        due = demande.take_charge_due
+    else:
+        due = demande.resolve_due
+    values = {name: getattr(demande, name) for name in INDEXED_FIELDS if name != "due_at"}
+    return {**values, "due_at": due}
+
+
 def index(commune, demande: Demande) -> None:
     """Write the demande's row of the public index (same transaction as the caller's)."""
-    if demande.taken_at is None and demande.status in rules.OPEN_STATUSES:
-        due = demande.take_charge_due
-    elif demande.status in rules.OPEN_STATUSES:
-        due = demande.resolve_due
-    else:
-        due = None
-    DemandeIndex.objects.update_or_create(
-        commune=commune,
-        demande_id=demande.pk,
-        defaults={
-            "service": demande.service,
-            "kind": demande.kind,
-            "category": demande.category,
-            "title": demande.title,
-            "status": demande.status,
-            "priority": demande.priority,
-            "assignee_id": demande.assignee_id,
-            "created_at": demande.created_at,
-            "taken_at": demande.taken_at,
-            "solved_at": demande.solved_at,
-            "take_charge_due": demande.take_charge_due,
-            "resolve_due": demande.resolve_due,
-            "due_at": due,
-        },
-    )
+    DemandeIndex.objects.update_or_create(commune=commune, demande_id=demande.pk, defaults=index_values(demande))
 
 
 def _record(demande: Demande, before: str, by) -> None:
