@@ -229,3 +229,46 @@ def test_the_index_is_checked_and_rebuilt_from_the_schemas(commune, commune_agen
     call_command("rebuild_demande_index", check=True)
     assert "conforme" in capsys.readouterr().out
     assert sorted(DemandeIndex.objects.values_list("demande_id", flat=True)) == sorted([first.pk, second.pk])
+
+
+def test_attachments_are_checked_and_internal_ones_stay_with_the_service(
+    commune, commune_agent, technicien, informatique, client_on
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    demande = open_incident(commune, commune_agent)
+    mairie = client_on(commune, commune_agent)
+    for name, content, error in (
+        ("facture.pdf.exe", b"MZ", "Type de fichier refusé (.exe)"),
+        ("vide.pdf", b"", "vide"),
+        ("sans-extension", b"x", "sans extension"),
+    ):
+        refused = mairie.post(
+            f"/demandes/{demande.pk}/", {"body": "voir pièce", "attachment": SimpleUploadedFile(name, content)}
+        )
+        assert refused.status_code == 400 and error in refused.content.decode(), name
+    mairie.post(
+        f"/demandes/{demande.pk}/",
+        {"body": "La photo", "attachment": SimpleUploadedFile("../../photo.png", b"\x89PNG-commune")},
+    )
+    console = client_on(None, technicien)
+    console.post(
+        f"/file/34114/{demande.pk}/",
+        {
+            "action": "message",
+            "body": "Devis",
+            "internal": "on",
+            "attachment": SimpleUploadedFile("devis.pdf", b"%PDF-interne"),
+        },
+    )
+    with schema_context(commune.schema_name):
+        photo, devis = demande.attachments.order_by("pk")
+    assert photo.name == "photo.png" and photo.file.name.startswith("demandes/")
+    own = mairie.get(f"/demandes/{demande.pk}/pieces/{photo.pk}/")
+    assert own.status_code == 200 and b"".join(own.streaming_content) == b"\x89PNG-commune"
+    assert mairie.get(f"/demandes/{demande.pk}/pieces/{devis.pk}/").status_code == 404  # internal
+    assert "devis.pdf" not in mairie.get(f"/demandes/{demande.pk}/").content.decode()
+    agent_copy = console.get(f"/file/34114/{demande.pk}/pieces/{devis.pk}/")
+    assert agent_copy.status_code == 200 and b"".join(agent_copy.streaming_content) == b"%PDF-interne"
+    # the commune's whole folder stays closed to the service's agents
+    assert client_on(commune, technicien).get(f"/fichiers/{photo.file.name}").status_code == 404

@@ -16,7 +16,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest
 
-from mutualise.access import Policy, access
+from mutualise.access import Policy, access, request_rights
 
 
 class CommuneFileStorage(FileSystemStorage):
@@ -35,10 +35,8 @@ class CommuneFileStorage(FileSystemStorage):
         return settings.MEDIA_URL
 
 
-@access(Policy.SPACE)
-def serve(request: HttpRequest, name: str) -> FileResponse:
-    """Send the file ``name`` of the space of the host, as a download; 404 if that space has no such file."""
-    storage = CommuneFileStorage()
+def file_response(storage: FileSystemStorage, name: str, filename: str | None = None) -> FileResponse:
+    """``name`` from ``storage`` as a download that no browser will render inline; 404 if it does not exist."""
     try:
         if not storage.exists(name):
             raise Http404("Fichier introuvable.")
@@ -46,7 +44,23 @@ def serve(request: HttpRequest, name: str) -> FileResponse:
     except (SuspiciousFileOperation, ValueError, OSError):
         raise Http404("Fichier introuvable.") from None
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=os.path.basename(name), content_type=content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename or os.path.basename(name), content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@access(Policy.SPACE)
+def serve(request: HttpRequest, name: str) -> FileResponse:
+    """Send the file ``name`` of the space of the host, as a download; 404 if that space has no such file.
+
+    Only the commune's own people and community administrators: the intercommunality's service agents reach the
+    files of their service through that service's pages, never the commune's whole folder.
+    """
+    rights = request_rights(request)
+    commune = getattr(request, "commune", None)
+    if not rights.is_admin and (commune is None or commune.id not in rights.commune_roles):
+        raise Http404("Fichier introuvable.")
+    return file_response(CommuneFileStorage(), name)

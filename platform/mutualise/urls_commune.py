@@ -14,6 +14,7 @@ urlpatterns = [
     path("demandes/", demandes_views.commune_list, name="demandes"),
     path("demandes/nouvelle/<slug:slug>/", demandes_views.commune_create, name="demande_create"),
     path("demandes/<int:pk>/", demandes_views.commune_detail, name="demande"),
+    path("demandes/<int:pk>/pieces/<int:attachment_id>/", demandes_views.commune_attachment, name="demande_attachment"),
     path("api/v1/", include((api_urlpatterns("commune"), "api"))),
     path("fichiers/<path:name>", files.serve, name="file"),
     path("sante/", views.health, name="health"),

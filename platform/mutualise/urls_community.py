@@ -18,6 +18,11 @@ urlpatterns = [
     path("demandes/<int:pk>/", console.request_decide, name="console_request"),
     path("file/", demandes_views.queue, name="queue"),
     path("file/<str:insee_code>/<int:pk>/", demandes_views.queue_detail, name="queue_detail"),
+    path(
+        "file/<str:insee_code>/<int:pk>/pieces/<int:attachment_id>/",
+        demandes_views.queue_attachment,
+        name="queue_attachment",
+    ),
     path("journal/", console.audit_log, name="console_audit"),
     path("journal/export.csv", console.audit_export, name="console_audit_export"),
     path("utilisateurs/", include("mutualise.accounts.console_urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +41,37 @@ class DemandeForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = forms.FileField(
+        label=_("Pièce jointe"),
+        required=False,
+        help_text=_("Facultative : PDF, image, texte, tableur ou traitement de texte, 10 Mo au plus."),
+    )
     internal = forms.BooleanField(label=_("Note interne (invisible de la commune)"), required=False)
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            check_upload(upload.name, upload.size)
+        return upload
+
+
+def check_upload(name: str, size: int) -> str:
+    """The name a file will be shown under; a French ``ValidationError`` if it is too big or of a refused type.
+
+    Only the last extension counts (``facture.pdf.exe`` is an .exe); the path is dropped (``../../x.pdf`` → ``x.pdf``).
+    """
+    clean = os.path.basename(name.replace("\\", "/")).strip().strip(".") or "fichier"
+    extension = os.path.splitext(clean)[1].lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        raise forms.ValidationError(
+            _("Type de fichier refusé (%(ext)s). Types acceptés : %(allowed)s.")
+            % {"ext": extension or _("sans extension"), "allowed": ", ".join(sorted(ALLOWED_EXTENSIONS))}
+        )
+    if size > MAX_ATTACHMENT_BYTES:
+        raise forms.ValidationError(_("Fichier trop volumineux : 10 Mo au plus."))
+    if size == 0:
+        raise forms.ValidationError(_("Ce fichier est vide."))
+    return clean[:200]
 
 
 class StatusForm(forms.Form):

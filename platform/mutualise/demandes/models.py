@@ -73,6 +73,7 @@ class Attachment(models.Model):
     """A file attached to a demande, kept in the commune's own storage."""
 
     demande = models.ForeignKey(Demande, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("fichier"), upload_to="demandes/%Y/%m/")
     name = models.CharField(_("nom"), max_length=200)
     size = models.PositiveIntegerField(_("taille (octets)"))

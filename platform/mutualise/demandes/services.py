@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from mutualise import audit
 from mutualise.demandes import rules
-from mutualise.demandes.models import Demande, Message, StatusChange, TimeEntry
+from mutualise.demandes.forms import check_upload
+from mutualise.demandes.models import Attachment, Demande, Message, StatusChange, TimeEntry
 from mutualise.demandes.rules import Status
 from mutualise.demandes.sla import BusinessCalendar, add_business_minutes, deadline_with_pauses
 from mutualise.models import DemandeIndex
@@ -191,12 +192,27 @@ def move(commune, demande: Demande, target: str, *, by) -> Demande:
 
 @transaction.atomic
 def add_message(
-    commune, demande: Demande, *, author, body: str, internal: bool = False, from_commune: bool = False
+    commune,
+    demande: Demande,
+    *,
+    author,
+    body: str,
+    internal: bool = False,
+    from_commune: bool = False,
+    attachment=None,
 ) -> Message:
-    """Add to the thread. The commune answering a demande that waits on it starts the clock again."""
+    """Add to the thread, with an optional file (checked by ``forms.check_upload``, kept in the commune's storage).
+
+    The commune answering a demande that waits on it starts the clock again.
+    """
     message = Message(demande=demande, author=author, body=body.strip(), internal=internal and not from_commune)
     message.full_clean()
     message.save()
+    if attachment is not None:
+        name = check_upload(attachment.name, attachment.size)
+        stored = Attachment(demande=demande, message=message, name=name, size=attachment.size, uploaded_by=author)
+        stored.file.save(name, attachment, save=False)
+        stored.save()
     if from_commune and demande.status == Status.WAITING:
         move(commune, demande, Status.ASSIGNED, by=author)
     else:

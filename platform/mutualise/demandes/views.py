@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -13,8 +13,9 @@ from mutualise.access import Policy, access, request_rights
 from mutualise.accounts.models import User
 from mutualise.demandes import services
 from mutualise.demandes.forms import DemandeForm, MessageForm, QueueFilterForm, StatusForm, TimeForm
-from mutualise.demandes.models import Demande
+from mutualise.demandes.models import Attachment, Demande
 from mutualise.demandes.rules import OPEN_STATUSES, Status
+from mutualise.files import CommuneFileStorage, file_response
 from mutualise.models import DemandeIndex
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
@@ -76,11 +77,16 @@ def commune_create(request: HttpRequest, slug: str) -> HttpResponse:
 def commune_detail(request: HttpRequest, pk: int) -> HttpResponse:
     slugs = [s.slug for s in visible_services(request)]
     demande = get_object_or_404(Demande.objects.filter(service__in=slugs), pk=pk)
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST or None, request.FILES or None)
     form.fields.pop("internal")
     if request.method == "POST" and form.is_valid():
         services.add_message(
-            request.commune, demande, author=request.user, body=form.cleaned_data["body"], from_commune=True
+            request.commune,
+            demande,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            attachment=form.cleaned_data["attachment"],
+            from_commune=True,
         )
         return redirect("demande", pk=demande.pk)
     return render(
@@ -90,7 +96,9 @@ def commune_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "demande": demande,
             "service": get_registry().get(demande.service),
             "form": form,
-            "messages_list": demande.messages.filter(internal=False).select_related("author"),
+            "messages_list": demande.messages.filter(internal=False)
+            .select_related("author")
+            .prefetch_related("attachments"),
             "target": request.commune,
             "agent_view": False,
         },
@@ -144,7 +152,7 @@ def queue_detail(request: HttpRequest, insee_code: str, pk: int) -> HttpResponse
     with schema_context(commune.schema_name):
         demande = get_object_or_404(Demande, pk=row.demande_id)
         forms_ = {
-            "message": MessageForm(request.POST if request.POST.get("action") == "message" else None),
+            "message": MessageForm(*((request.POST, request.FILES) if request.POST.get("action") == "message" else ())),
             "status": StatusForm(
                 request.POST if request.POST.get("action") == "status" else None, initial={"status": demande.status}
             ),
@@ -174,7 +182,7 @@ def queue_detail(request: HttpRequest, insee_code: str, pk: int) -> HttpResponse
             "demande": demande,
             "service": get_registry().get(demande.service),
             "target": commune,
-            "messages_list": list(demande.messages.select_related("author")),
+            "messages_list": list(demande.messages.select_related("author").prefetch_related("attachments")),
             "time_entries": list(demande.time_entries.select_related("agent")),
             "forms": forms_,
             "agent_view": True,
@@ -182,3 +190,25 @@ def queue_detail(request: HttpRequest, insee_code: str, pk: int) -> HttpResponse
         }
         errors = any(f.errors for f in forms_.values())
         return render(request, "demandes/detail.html", context, status=400 if errors else 200)
+
+
+@access(Policy.SPACE)
+def commune_attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """A file of the thread, for the commune: never one attached to an internal note."""
+    slugs = [s.slug for s in visible_services(request)]
+    attachment = get_object_or_404(
+        Attachment, pk=attachment_id, demande_id=pk, demande__service__in=slugs, message__internal=False
+    )
+    return file_response(CommuneFileStorage(), attachment.file.name, attachment.name)
+
+
+@access(Policy.SPACE)
+def queue_attachment(request: HttpRequest, insee_code: str, pk: int, attachment_id: int) -> FileResponse:
+    """A file of the thread, for the agents of the demande's service."""
+    commune = get_object_or_404(Commune, insee_code=insee_code)
+    get_object_or_404(
+        DemandeIndex, commune=commune, demande_id=pk, service__in=[s.slug for s in visible_services(request)]
+    )
+    with schema_context(commune.schema_name):
+        attachment = get_object_or_404(Attachment, pk=attachment_id, demande_id=pk)
+        return file_response(CommuneFileStorage(), attachment.file.name, attachment.name)
