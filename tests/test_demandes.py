@@ -272,3 +272,58 @@ def test_attachments_are_checked_and_internal_ones_stay_with_the_service(
     assert agent_copy.status_code == 200 and b"".join(agent_copy.streaming_content) == b"%PDF-interne"
     # the commune's whole folder stays closed to the service's agents
     assert client_on(commune, technicien).get(f"/fichiers/{photo.file.name}").status_code == 404
+
+
+def test_the_api_for_the_commune_and_for_the_agents(commune, other_commune, commune_agent, technicien, informatique):
+    from django.test import Client
+
+    from mutualise.accounts.tokens import issue_token
+
+    _, commune_token = issue_token(commune_agent, "mairie", commune)
+    _, agent_token = issue_token(technicien, "technicien", None)
+    mairie = Client(HTTP_HOST=commune.host, HTTP_AUTHORIZATION=f"Bearer {commune_token}")
+    created = mairie.post(
+        "/api/v1/demandes/",
+        {
+            "service": "informatique",
+            "kind": "incident",
+            "category": "reseau",
+            "title": "Plus d'internet",
+            "description": "Box éteinte",
+            "urgency": 5,
+            "impact": 5,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["priority"] == 1 and created.json()["status"] == "nouvelle"
+    refused = mairie.post(
+        "/api/v1/demandes/",
+        {"service": "rh", "kind": "formation", "title": "x", "description": "y"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "ne souscrit pas" in refused.content.decode()
+    pk = created.json()["id"]
+    assert (
+        mairie.post(
+            f"/api/v1/demandes/{pk}/messages/", {"body": "Toujours en panne"}, content_type="application/json"
+        ).status_code
+        == 201
+    )
+    assert [m["body"] for m in mairie.get(f"/api/v1/demandes/{pk}/messages/").json()] == ["Toujours en panne"]
+
+    console = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {agent_token}")
+    queue = console.get("/api/v1/file/").json()["results"]
+    assert [(r["commune"], r["title"], r["priority"]) for r in queue] == [("34114", "Plus d'internet", 1)]
+    assert console.get("/api/v1/file/", {"commune": "34239"}).json()["results"] == []
+    # a token works only on its own space
+    assert (
+        Client(HTTP_HOST=other_commune.host, HTTP_AUTHORIZATION=f"Bearer {commune_token}")
+        .get("/api/v1/demandes/")
+        .status_code
+        == 401
+    )
+    assert (
+        Client(HTTP_HOST=commune.host, HTTP_AUTHORIZATION=f"Bearer {agent_token}").get("/api/v1/demandes/").status_code
+        == 401
+    )

@@ -23,9 +23,16 @@ def service_urlpatterns(space: Space) -> list:
 
 
 def api_urlpatterns(space: Space) -> list:
-    """``<slug>/<prefix>/…`` for each viewset the services register, in the namespace ``api:<slug>``."""
+    """The core's API, then ``<slug>/<prefix>/…`` for each viewset the services register (namespace ``api:<slug>``)."""
+    from mutualise.demandes.api import DemandeViewSet, QueueViewSet
+
+    core = SimpleRouter()
+    if space == "commune":
+        core.register("demandes", DemandeViewSet, basename="demande")
+    else:
+        core.register("file", QueueViewSet, basename="file")
     registry = get_registry()
-    patterns = []
+    patterns = list(core.urls)
     for service in registry:
         routes = registry.call(service.slug, "mutualise_api_routes", space=space) or []
         if routes:
