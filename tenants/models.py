@@ -151,7 +151,10 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commune} — {self.service}"
+        from mutualise.plugins import get_registry
+
+        service = get_registry().get(self.service).label if self.service in get_registry() else self.service
+        return f"{self.commune} — {service}"
 
 
 class DirectoryVersion(models.Model):

@@ -105,8 +105,15 @@ def test_a_commune_asks_and_the_console_accepts(commune, commune_agent, communit
     assert "1 demande de souscription attend une réponse" in console.get("/").content.decode()
     refused = console.post(f"/demandes/{item.pk}/", {"decision": "accepter"})
     assert refused.status_code == 400 and "référence de la convention" in refused.content.decode()
-    console.post(f"/demandes/{item.pk}/", {"decision": "accepter", "start_date": "2026-01-01",
-                                            "convention_reference": "CONV-2026-07", "note": "Bienvenue"})
+    console.post(
+        f"/demandes/{item.pk}/",
+        {
+            "decision": "accepter",
+            "start_date": "2026-01-01",
+            "convention_reference": "CONV-2026-07",
+            "note": "Bienvenue",
+        },
+    )
     item.refresh_from_db()
     assert item.status == "acceptee" and item.decided_by == community_admin
     assert is_service_enabled(commune, "informatique")

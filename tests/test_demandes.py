@@ -327,3 +327,51 @@ def test_the_api_for_the_commune_and_for_the_agents(commune, other_commune, comm
         Client(HTTP_HOST=commune.host, HTTP_AUTHORIZATION=f"Bearer {agent_token}").get("/api/v1/demandes/").status_code
         == 401
     )
+
+
+def test_emails_go_out_after_commit_to_those_who_did_not_mute_them(
+    commune, commune_agent, technicien, informatique, django_capture_on_commit_callbacks, mailoutbox
+):
+    from mutualise.accounts.notifications import save_preferences
+
+    muted = make_user("sieste@cc.test")
+    ServiceMembership.objects.create(user=muted, service="informatique", role="agent")
+    save_preferences(muted, {"informatique": False})
+    with django_capture_on_commit_callbacks(execute=True):
+        demande = open_incident(commune, commune_agent)
+        assert mailoutbox == []  # nothing before the commit
+    assert [m.to for m in mailoutbox] == [[technicien.email]]
+    assert "Gignac" in mailoutbox[0].subject and "Le copieur ne scanne plus" in mailoutbox[0].subject
+    assert "http://localhost:8000/file/34114/" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True), schema_context(commune.schema_name):
+        services.add_message(commune, demande, author=technicien, body="Note", internal=True)
+        services.add_message(commune, demande, author=technicien, body="Je m'en occupe")
+    assert [m.to for m in mailoutbox[1:]] == [[commune_agent.email]]  # the internal note e-mails nobody
+    assert "http://gignac.localhost:8000/demandes/" in mailoutbox[1].body
+
+
+def test_deadlines_are_reminded_then_escalated_once(commune, commune_agent, technicien, informatique, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mutualise.demandes.notifications import check_deadlines
+
+    chef = make_user("chef@cc.test")
+    ServiceMembership.objects.create(user=chef, service="informatique", role="responsable")
+    soon, late = open_incident(commune, commune_agent), open_incident(commune, commune_agent)
+    now = timezone.now()
+    DemandeIndex.objects.filter(demande_id=soon.pk).update(due_at=now + timedelta(minutes=30))
+    DemandeIndex.objects.filter(demande_id=late.pk).update(due_at=now - timedelta(minutes=5))
+    mailoutbox.clear()
+    assert check_deadlines() == {"rappels": 1, "escalades": 1}
+    assert check_deadlines() == {"rappels": 0, "escalades": 0}  # once per deadline
+    subjects = sorted(m.subject for m in mailoutbox)
+    assert subjects[0].startswith("[Échéance dépassée]") and subjects[1].startswith("[Échéance proche]")
+    escalation = next(m for m in mailoutbox if "dépassée" in m.subject)
+    assert escalation.to == [chef.email]
+    from tenants.subscriptions import disable_service
+
+    disable_service(commune, "informatique")
+    DemandeIndex.objects.update(reminded_for=None, escalated_for=None)
+    assert check_deadlines() == {"rappels": 0, "escalades": 0}  # a disabled service sends nothing

@@ -95,6 +95,9 @@ class DemandeIndex(models.Model):
     take_charge_due = models.DateTimeField(null=True)
     resolve_due = models.DateTimeField(null=True)
     due_at = models.DateTimeField(null=True, help_text="La prochaine échéance : prise en charge, puis résolution.")
+    # Which deadline the reminder and the escalation were sent for (the periodic check sends each once).
+    reminded_for = models.DateTimeField(null=True)
+    escalated_for = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("index des demandes")

@@ -95,9 +95,9 @@ PUBLIC_SCHEMA_NAME = "public"
 MUTUALISE_TEMPLATE_SCHEMA = "_modele_commune"
 
 MIDDLEWARE = [
-    "mutualise.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files belong to no commune: served before any tenant
+    "mutualise.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -168,6 +168,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    # Reminders before a demande's deadline, escalation after it (services' own tasks are added by the plugins).
+    "demandes-echeances": {"task": "mutualise.demandes.check_deadlines", "schedule": 600},
+}
 
 if email_host := env("MUTUALISE_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

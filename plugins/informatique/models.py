@@ -30,7 +30,17 @@ class Asset(models.Model):
     serial_number = models.CharField(_("numéro de série"), max_length=100, blank=True)
     inventory_number = models.CharField(_("numéro d'inventaire"), max_length=50, blank=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.IN_SERVICE)
+    assigned_to = models.CharField(_("attribué à"), max_length=150, blank=True)
+    os_name = models.CharField(_("système d'exploitation"), max_length=100, blank=True)
+    os_version = models.CharField(_("version du système"), max_length=50, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    mac_address = models.CharField(_("adresse MAC"), max_length=17, blank=True)
+    supplier = models.CharField(_("fournisseur"), max_length=150, blank=True)
     purchase_date = models.DateField(_("date d'achat"), null=True, blank=True)
+    warranty_end = models.DateField(_("fin de garantie"), null=True, blank=True)
+    purchase_value = models.DecimalField(
+        _("valeur d'achat HT (€)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:

@@ -151,3 +151,89 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        """Invitations neither accepted nor cancelled (expired ones included: they can be sent again)."""
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An invitation sent by e-mail to join the platform with the roles it names.
+
+    Only a digest of the link's secret is stored; the link itself is in the e-mail alone. It is valid for
+    :data:`VALIDITY_DAYS` days, once; sending it again issues a new link and makes the previous one worthless.
+    """
+
+    VALIDITY_DAYS = 7
+
+    email = models.EmailField(_("adresse e-mail"))
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    commune = models.ForeignKey(
+        "tenants.Commune",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("commune"),
+    )
+    commune_role = models.CharField(_("rôle dans la commune"), max_length=20, choices=CommuneRole.choices, blank=True)
+    service = models.CharField(_("service"), max_length=32, blank=True)
+    service_role = models.CharField(_("rôle dans le service"), max_length=20, choices=ServiceRole.choices, blank=True)
+    is_admin = models.BooleanField(_("administrateur de la communauté"), default=False)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invité par")
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("compte")
+    )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and not self.is_expired
+
+    @property
+    def grants_only_commune_role(self) -> bool:
+        """Whether a commune's référent may manage it: a commune role, nothing else."""
+        return bool(self.commune_id and self.commune_role) and not self.service and not self.is_admin
+
+
+class NotificationPreference(models.Model):
+    """Whether a person receives by e-mail the notices of one service (``service`` empty: the platform's own).
+
+    No row means yes: e-mails are on until the person mutes them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    service = models.CharField(_("service"), max_length=32, blank=True)
+    email = models.BooleanField(_("par e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+        constraints = [models.UniqueConstraint(fields=["user", "service"], name="one_preference_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.service or 'plateforme'} ({'oui' if self.email else 'non'})"

@@ -39,16 +39,39 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     audit.record("connexion.echec", commune=_commune(request), target=tried, after={"hote": _host(request)})
 
 
+def _actor(instance):
+    """Who made the change, when code acting for someone else set it on the instance (an invitation accepted on
+    behalf of the person who sent it); else ``None``: the request's user, as ``audit.record`` does by default."""
+    return getattr(instance, "_audit_actor", None)
+
+
+def _reason(instance) -> str:
+    return getattr(instance, "_audit_reason", "")
+
+
+@receiver(pre_save, sender=CommuneMembership, dispatch_uid="mutualise-commune-role-before")
+@receiver(pre_save, sender=ServiceMembership, dispatch_uid="mutualise-service-role-before")
+def on_role_saving(sender, instance, **kwargs) -> None:
+    # The role it had, so that a change is recorded with its "before".
+    if instance.pk is not None:
+        instance._role_before = sender.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
+
+
 @receiver(post_save, sender=CommuneMembership, dispatch_uid="mutualise-commune-role-saved")
 @receiver(post_save, sender=ServiceMembership, dispatch_uid="mutualise-service-role-saved")
 def on_role_saved(sender, instance, created, **kwargs) -> None:
+    before = getattr(instance, "_role_before", None)
     audit.record(
         "role.attribue" if created else "role.modifie",
+        actor=_actor(instance),
         commune=getattr(instance, "commune", None),
         service=getattr(instance, "service", ""),
         target=instance.user.email,
+        before={"role": before} if not created and before is not None else None,
         after={"role": instance.role},
+        reason=_reason(instance),
     )
+    instance.__dict__.pop("_role_before", None)
 
 
 @receiver(post_delete, sender=CommuneMembership, dispatch_uid="mutualise-commune-role-deleted")
@@ -56,10 +79,12 @@ def on_role_saved(sender, instance, created, **kwargs) -> None:
 def on_role_deleted(sender, instance, **kwargs) -> None:
     audit.record(
         "role.retire",
+        actor=_actor(instance),
         commune=getattr(instance, "commune", None),
         service=getattr(instance, "service", ""),
         target=instance.user.email,
         before={"role": instance.role},
+        reason=_reason(instance),
     )
 
 
@@ -71,7 +96,9 @@ def on_admin_flag(sender, instance, update_fields=None, **kwargs) -> None:
     if before is not None and before != instance.is_staff:
         audit.record(
             "role.administrateur",
+            actor=_actor(instance),
             target=instance.email,
             before={"administrateur": before},
             after={"administrateur": instance.is_staff},
+            reason=_reason(instance),
         )

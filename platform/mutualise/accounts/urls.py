@@ -54,4 +54,6 @@ urlpatterns = [
             ]
         ),
     ),
+    # The person's profile (/compte/), invitations and a commune's people: mutualise.accounts.personal_urls.
+    path("", include("mutualise.accounts.personal_urls")),
 ]

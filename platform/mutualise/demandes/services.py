@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mutualise import audit
-from mutualise.demandes import rules
+from mutualise.demandes import notifications, rules
 from mutualise.demandes.forms import check_upload
 from mutualise.demandes.models import Attachment, Demande, Message, StatusChange, TimeEntry
 from mutualise.demandes.rules import Status
@@ -123,6 +123,7 @@ def create(
     demande.save()
     _record(demande, "", requester)
     index(commune, demande)
+    notifications.queue("nouvelle", commune, demande.pk)
     audit.record("demande.creee", actor=requester, commune=commune, service=service, target=str(demande))
     return demande
 
@@ -172,6 +173,7 @@ def move(commune, demande: Demande, target: str, *, by) -> Demande:
         demande.solved_at = demande.closed_at = None
     demande.save()
     _record(demande, before, by)
+    notifications.queue("statut", commune, demande.pk, author_id=getattr(by, "pk", None))
     if before == Status.WAITING or target == Status.WAITING:
         target_minutes = rules.DEFAULT_TARGETS[demande.priority].resolve
         due = deadline_with_pauses(demande.created_at, target_minutes, CALENDAR, pauses(demande))
@@ -213,6 +215,7 @@ def add_message(
         stored = Attachment(demande=demande, message=message, name=name, size=attachment.size, uploaded_by=author)
         stored.file.save(name, attachment, save=False)
         stored.save()
+    notifications.queue("message", commune, demande.pk, author_id=author.pk, internal=message.internal)
     if from_commune and demande.status == Status.WAITING:
         move(commune, demande, Status.ASSIGNED, by=author)
     else:

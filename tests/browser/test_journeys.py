@@ -1,0 +1,82 @@
+"""What a person does on the demo, in Chromium: sign in and out, the commune's dashboard, a service, the console."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from mutualise.management.commands.demo import DEMO_DOMAIN
+from mutualise.plugins import get_registry
+from tests.browser.conftest import ADMIN, AGENT, login, screenshot
+
+GIGNAC = "34114"
+
+
+def test_login_and_logout_on_a_commune_host(demo_site, page):
+    gignac = demo_site.commune("gignac")
+    page.goto(f"{gignac}/")
+    expect(page).to_have_url(re.compile(r"/connexion/\?next=/$"))  # signed out: sent to the login page
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page).to_have_title(re.compile(r"^Connexion — Gignac — "))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+
+    login(page, gignac, AGENT)
+    expect(page).to_have_url(f"{gignac}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Commune de Gignac")
+    expect(page.get_by_text("Espace de la commune de Gignac")).to_be_visible()
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page).to_have_url(f"{gignac}/connexion/")
+    page.goto(f"{gignac}/")
+    expect(page).to_have_url(re.compile(r"/connexion/\?next=/$"))
+
+
+def test_a_wrong_password_is_refused_in_french(demo_site, page):
+    gignac = demo_site.commune("gignac")
+    login(page, gignac, f"lecteur.gignac@{DEMO_DOMAIN}", "pas-le-bon-mot-de-passe")
+    expect(page).to_have_url(f"{gignac}/connexion/")
+    expect(page.get_by_role("alert")).to_contain_text("Adresse e-mail ou mot de passe incorrect")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
+    screenshot(page, "connexion-mot-de-passe-incorrect")
+
+
+def test_the_dashboard_lists_subscribed_and_other_services(demo_site, new_page):
+    gignac = demo_site.commune("gignac")
+    page = new_page(gignac, AGENT)
+    page.goto(f"{gignac}/")
+    subscribed_region = page.get_by_role("region", name="Vos services")
+    others_region = page.get_by_role("region", name="Services non souscrits")
+    subscribed = subscribed_region.get_by_role("heading", level=3).all_inner_texts()
+    others = others_region.get_by_role("heading", level=3).all_inner_texts()
+
+    registry = get_registry()
+    mine = demo_site.subscriptions(GIGNAC)
+    offered = [slug for (slug,) in demo_site.sql("SELECT DISTINCT service FROM tenants_subscription")]
+    assert sorted(subscribed) == sorted(registry.get(slug).label for slug in mine)
+    assert sorted(others) == sorted(registry.get(slug).label for slug in offered if slug not in mine)
+    assert subscribed and others  # the demo gives Gignac some services, not all
+    expect(subscribed_region.get_by_role("link")).to_have_count(len(subscribed))  # each one leads to its page
+    expect(others_region.get_by_text("Non souscrit", exact=True)).to_have_count(len(others))
+
+
+def test_a_service_card_opens_the_service_page(demo_site, new_page):
+    gignac = demo_site.commune("gignac")
+    page = new_page(gignac, AGENT)
+    page.goto(f"{gignac}/")
+    card = page.get_by_role("region", name="Vos services").get_by_role("link").first
+    label = card.inner_text()
+    card.click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(gignac)}/services/[a-z0-9_-]+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(label)
+    expect(page).to_have_title(re.compile(rf"^{re.escape(label)} — Gignac — "))
+
+
+def test_the_console_home_shows_the_engagement_headline(demo_site, new_page):
+    page = new_page(demo_site.url, ADMIN)
+    page.goto(f"{demo_site.url}/")
+    expect(page.get_by_text("Console de la communauté")).to_be_visible()
+    # The demo: CC Vallée de l'Hérault, 26 of its 28 communes in at least one service.
+    expect(page.get_by_text(re.compile(r"^\d+ communes sur \d+ engagées"))).to_have_text(
+        "26 communes sur 28 engagées dans au moins 1 service"
+    )
