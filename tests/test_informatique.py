@@ -133,3 +133,12 @@ def test_exports_for_excel_standard_and_xlsx(commune, commune_agent, informatiqu
     assert first[14] == datetime.datetime(2021, 3, 15)
     assert client.get("/services/informatique/inventaire/export/pdf/").status_code == 404
     assert AuditEntry.objects.filter(action="export", service="informatique").count() == 3
+
+
+def test_the_dashboard_card_loads_from_the_service(commune, commune_agent, informatique, client_on):
+    client = client_on(commune, commune_agent)
+    upload(client, GLPI_EXPORT)
+    home = client.get("/").content.decode()
+    assert 'hx-get="/services/informatique/tableau-de-bord/"' in home and 'hx-trigger="load"' in home
+    card = client.get("/services/informatique/tableau-de-bord/", HTTP_HX_REQUEST="true").content.decode()
+    assert "2 équipements suivis, dont 1 hors garantie." in card

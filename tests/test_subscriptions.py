@@ -156,3 +156,27 @@ def test_bilan_sections_leave_out_communes_that_did_not_subscribe(gignac_exemple
     assert [c.insee_code for c in exemple.communes] == ["34114"]
     assert set(exemple.section.per_commune) == {"34114"}
     assert "exemple" not in {b.service.slug for b in bilan_sections(2019)}  # before the subscription started
+
+
+def test_navigation_entries_can_be_limited_to_roles(commune, commune_agent, client_on, monkeypatch):
+    from mutualise.contract import NavEntry
+    from mutualise.plugins import get_registry
+
+    enable_service(commune, "exemple")
+    impl = next(i for i in get_registry().pm.hook.mutualise_navigation.get_hookimpls() if i.plugin_name == "exemple")
+    monkeypatch.setattr(
+        impl,
+        "function",
+        lambda request, space: [
+            NavEntry(label="Pour tous", url_name="index"),
+            NavEntry(label="Réservé aux référents", url_name="index", roles=frozenset({"referent"})),
+        ],
+    )
+    body = client_on(commune, commune_agent).get("/").content.decode()
+    assert "Pour tous" in body and "Réservé aux référents" not in body
+    from mutualise.accounts.models import CommuneMembership
+    from tests.conftest import make_user
+
+    referent = make_user("referente@gignac.test")
+    CommuneMembership.objects.create(user=referent, commune=commune, role="referent")
+    assert "Réservé aux référents" in client_on(commune, referent).get("/").content.decode()

@@ -22,9 +22,18 @@ def navigation(request: HttpRequest) -> list[dict]:
     if space == "community":  # the console shows a person the services they work for
         rights = request_rights(request)
         services = [s for s in services if rights is not None and (rights.is_admin or s.slug in rights.service_roles)]
+    rights = request_rights(request)
+    commune = getattr(request, "commune", None)
     entries = []
     for service in services:
+        # The roles an entry may be limited to: the person's role in the commune and in this service.
+        held = set()
+        if rights is not None:
+            held = {rights.service_roles.get(service.slug), commune and rights.commune_roles.get(commune.id)}
+            held |= {"admin"} if rights.is_admin else set()
         for entry in registry.call(service.slug, "mutualise_navigation", request=request, space=space) or []:
+            if entry.roles and not (entry.roles & held or "admin" in held):
+                continue
             try:
                 url = reverse(f"{service.slug}:{entry.url_name}", urlconf=getattr(request, "urlconf", None))
             except NoReverseMatch:

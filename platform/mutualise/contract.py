@@ -54,7 +54,9 @@ class NavEntry:
     label: str
     url_name: str
     icon: str = ""
-    roles: frozenset[str] = frozenset()  # empty: every role that can see the service
+    # Empty: everyone who can see the service. Otherwise the commune or service roles ("agent", "referent",
+    # "responsable"…) that see the entry; community administrators see every entry.
+    roles: frozenset[str] = frozenset()
     order: int = 100
 
 

@@ -124,10 +124,11 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors: the error may come from the database they read.
+    # The layout, but no context processors: the error may come from the database they read.
     from django.template import loader
 
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    context = {"instance_name": "Mutualise", "request": request}
+    return HttpResponse(loader.get_template("500.html").render(context), status=500)
 
 
 class ServiceCommunityView(TemplateView):

@@ -1,7 +1,7 @@
 """The Informatique service's face to the platform: its hook implementations."""
 
 from mutualise import __version__, hookimpl
-from mutualise.contract import NavEntry, RequestType, ServiceInfo
+from mutualise.contract import NavEntry, RequestType, ServiceInfo, Widget
 
 CATEGORIES = (
     ("poste", "Poste de travail"),
@@ -45,6 +45,11 @@ def mutualise_community_urls():
 @hookimpl
 def mutualise_navigation(request, space):
     return [NavEntry(label="Informatique", url_name="index")]
+
+
+@hookimpl
+def mutualise_dashboard_widgets(request, space):
+    return [Widget(title="Parc informatique", url_name="widget")] if space == "commune" else []
 
 
 @hookimpl

@@ -80,3 +80,14 @@ def export_assets(request, format: str):
     return table_response(
         request, name, [title for title, _ in EXPORT_COLUMNS], rows, format=format, service="informatique"
     )
+
+
+def widget(request):
+    """The dashboard card: equipment in service, and how many are past their warranty."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    figures = Asset.objects.exclude(status=Asset.Status.RETIRED).aggregate(
+        total=Count("id"), out_of_warranty=Count("id", filter=Q(warranty_end__lt=timezone.localdate()))
+    )
+    return render(request, "informatique/widget.html", figures)
