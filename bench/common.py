@@ -187,6 +187,17 @@ def summary(values: Sequence[float], digits: int = 3) -> dict:
     }
 
 
+def median_interval(values: Sequence[float], confidence: float = 0.90, resamples: int = 4000) -> tuple[float, float]:
+    """A bootstrap interval of the median of ``values`` (percentile method, fixed seed: the same data give the same
+    interval)."""
+    import random
+
+    generator = random.Random(0)
+    medians = sorted(statistics.median(generator.choices(values, k=len(values))) for _ in range(resamples))
+    tail = (1 - confidence) / 2
+    return medians[int(tail * resamples)], medians[min(resamples - 1, int((1 - tail) * resamples))]
+
+
 def rotations(variants: Sequence[str], rounds: int) -> Iterator[tuple[int, list[str]]]:
     """(round, order) with the order rotated each round, so that no variant always runs first or last."""
     for index in range(rounds):

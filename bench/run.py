@@ -99,7 +99,8 @@ def markdown(report: dict) -> str:
             "",
             f"One-query view, gunicorn {c['gunicorn']['workers']} workers × {c['gunicorn']['threads']} threads per "
             f"variant, wrk {c['wrk']['connections']} connections, {c['rounds']} rounds × {c['seconds_per_run']:g} s "
-            "per variant, order rotated each round. Ratios are taken within each round, then the median (range).",
+            "per variant, order rotated each round. Ratios are taken within each round, then their median, its 90 % bootstrap "
+            "interval [ ] and their range ( ).",
             "",
         ]
         for mode, data in t["modes"].items():
@@ -109,14 +110,16 @@ def markdown(report: dict) -> str:
                 "",
                 "Under load (wrk, interleaved rounds):",
                 "",
-                "| variant | req/s | p50 ms | p99 ms | req/s ÷ (c) | server CPU ms/req | ÷ (c) | errors |",
+                "| variant | req/s | p50 ms | p99 ms | req/s ÷ (c) [90 % interval] (range) | server CPU ms/req | ÷ (c) "
+                "| errors |",
                 "|---|---:|---:|---:|---:|---:|---:|---:|",
             ]
             for row in data["variants"].values():
                 r, cpu = row["ratio_to_plain"], row["cpu_ratio_to_plain"]
                 lines.append(
                     f"| {row['label']} | {row['rps']['median']:.0f} | {row['p50_ms']['median']} | "
-                    f"{row['p99_ms']['median']} | **{r['median']:.3f}** ({r['min']:.2f}–{r['max']:.2f}) | "
+                    f"{row['p99_ms']['median']} | **{r['median']:.3f}** [{r['median_90ci'][0]:.2f}–"
+                    f"{r['median_90ci'][1]:.2f}] ({r['min']:.2f}–{r['max']:.2f}) | "
                     f"{row['server_cpu_ms_per_request']['median']} | {cpu['median']:.3f} ({cpu['min']:.2f}–"
                     f"{cpu['max']:.2f}) | {row['errors']} |"
                 )
@@ -125,15 +128,17 @@ def markdown(report: dict) -> str:
                 "In-process, one request at a time through Django's WSGI handler (statements and calls do not depend on "
                 f"the machine's load; CPU time: best of {t['config']['in_process_passes']} interleaved passes):",
                 "",
-                "| variant | SQL statements/req (captured / sent) | + vs (c) | Python calls/req | ÷ (c) | CPU µs/req | ÷ (c) |",
-                "|---|---:|---:|---:|---:|---:|---:|",
+                "| variant | SQL statements/req (captured / sent) | + vs (c) | Python calls/req | ÷ (c) | CPU µs/req | ÷ (c) "
+                "| tenant middleware µs/req |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
             ]
             for row in data["variants"].values():
                 q = row["statements"]
                 lines.append(
                     f"| {row['label']} | {q['captured_mean']} / {q['sent_mean']} | {row['extra_statements_per_request']:+g} "
                     f"| {q['python_calls_per_request']} | {row['python_calls_ratio_to_plain']:.3f} | "
-                    f"{q['cpu_us_per_request']} | {row['cpu_us_ratio_to_plain']:.3f} |"
+                    f"{q['cpu_us_per_request']} | {row['cpu_us_ratio_to_plain']:.3f} | "
+                    f"{q['tenant_middleware']['us_per_request'] if q.get('tenant_middleware') else '—'} |"
                 )
             goals = data["goals"]
             lines += [
@@ -141,7 +146,8 @@ def markdown(report: dict) -> str:
                 f"Goals: no SQL statement for tenant resolution once warm: "
                 f"{yes(goals['no_statement_for_resolution_once_warm'])} (statements added by the tenancy: "
                 f"{goals['extra_statements_per_request']:+g} per request); throughput ≥ 0.97 × no tenancy (median "
-                f"of per-round ratios): {yes(goals['throughput_ratio_at_least_0_97'])}.",
+                f"of per-round ratios): {yes(goals['throughput_ratio_at_least_0_97'])}; with the noise of this run "
+                f"(90 % bootstrap interval of that median): {goals['throughput_verdict']}.",
                 "",
                 "Statements of a typical request (as sent to PostgreSQL):",
                 "",
@@ -215,12 +221,13 @@ def markdown(report: dict) -> str:
             f"{', '.join(behind['dropped_tables'])} dropped, its migrations unrecorded): `mutualise migrate` migrated "
             f"it alone and restored it in {behind['seconds']} s.",
         ]
-        if at := g.get("provisioning_at_largest_scale"):
-            lines.append(
-                f"- Provisioning with {at['communes']:,} communes in the database: clone median "
-                f"{at['clone']['median']} s (p95 {at['clone']['p95']}), migrations median "
-                f"{at['migrations']['median']} s (p95 {at['migrations']['p95']}), n = {at['clone']['count']}."
-            )
+        for scale, row in g["scales"].items():
+            if at := row.get("provisioning"):
+                lines.append(
+                    f"- Provisioning with {int(scale):,} communes in the database: clone median {at['clone']['median']} s "
+                    f"(p95 {at['clone']['p95']}), migrations median {at['migrations']['median']} s "
+                    f"(p95 {at['migrations']['p95']}), n = {at['clone']['count']}."
+                )
         lines.append("")
     if report.get("failures"):
         lines += ["## Failures", ""] + [f"- {name}: {error}" for name, error in report["failures"].items()] + [""]

@@ -119,8 +119,7 @@ def test_a_missing_migration_is_applied_for_real(db, executed):
     assert set(informatique) <= tables_of(GIGNAC_SCHEMA)
     assert provisioning.applied_migrations(GIGNAC_SCHEMA) >= provisioning.expected_tenant_migrations()
     with schema_context(GIGNAC_SCHEMA):
-        Asset.objects.create(name="PC de retour", kind=Asset.Kind.PC)
-        assert Asset.objects.count() == 1
+        assert list(Asset.objects.all()) == []  # selects every column of the model: the table is whole
     executed.clear()
     executed.run = False
     migrate(tenant=True)
