@@ -33,7 +33,9 @@ COLUMNS = {
 KIND_WORDS = {
     Asset.Kind.LAPTOP: ("portable", "laptop", "notebook"),
     Asset.Kind.SERVER: ("serveur", "server", "nas"),
-    Asset.Kind.PRINTER: ("imprimante", "printer", "copieur", "multifonction"),
+    Asset.Kind.PRINTER: ("copieur", "multifonction", "mfp"),
+    Asset.Kind.SMALL_PRINTER: ("imprimante", "printer"),
+    Asset.Kind.PROJECTOR: ("vidéoprojecteur", "videoprojecteur", "projecteur", "projector"),
     Asset.Kind.NETWORK: ("switch", "routeur", "router", "box", "réseau", "network"),
     Asset.Kind.FIREWALL: ("pare-feu", "firewall"),
     Asset.Kind.PHONE: ("téléphone", "phone", "smartphone"),

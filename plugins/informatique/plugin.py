@@ -1,7 +1,7 @@
 """The Informatique service's face to the platform: its hook implementations."""
 
 from mutualise import __version__, hookimpl
-from mutualise.contract import NavEntry, RequestType, ServiceInfo, Widget
+from mutualise.contract import NavEntry, PeriodicTask, RequestType, ServiceInfo, Widget
 
 CATEGORIES = (
     ("poste", "Poste de travail"),
@@ -72,6 +72,20 @@ def mutualise_activity_units(commune, start, end):
     from plugins.informatique import report
 
     return report.activity_units(start, end)
+
+
+@hookimpl
+def mutualise_periodic_tasks():
+    from celery.schedules import crontab
+
+    # Every morning: reminders before the contracts' notice deadlines (each sent once, see tasks.py).
+    return [
+        PeriodicTask(
+            name="rappels-contrats",
+            task="plugins.informatique.tasks.contract_reminders",
+            schedule=crontab(hour=7, minute=0),
+        )
+    ]
 
 
 @hookimpl

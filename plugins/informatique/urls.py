@@ -7,4 +7,9 @@ urlpatterns = [
     path("tableau-de-bord/", views.widget, name="widget"),
     path("inventaire/import/", views.import_assets, name="import"),
     path("inventaire/export/<str:format>/", views.export_assets, name="export"),
+    path("contrats/", views.contract_list, name="contracts"),
+    path("contrats/nouveau/", views.contract_edit, name="contract_create"),
+    path("contrats/<int:pk>/", views.contract_edit, name="contract_edit"),
+    path("contrats/<int:pk>/supprimer/", views.contract_delete, name="contract_delete"),
+    path("contrats/export/<str:format>/", views.export_contracts, name="contracts_export"),
 ]

@@ -1,15 +1,27 @@
-"""Commune side of the Informatique service: the inventory, its import and its exports."""
+"""Commune side of the Informatique service: inventory, contracts, renewal plan, schéma directeur, exports."""
+
+from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mutualise import audit
+from mutualise.access import Policy, access
 from mutualise.exports import table_response
 from mutualise.imports import ImportFailed
+from mutualise.plugins import get_registry
 from mutualise.views import ServiceLandingView
-from plugins.informatique import imports
-from plugins.informatique.models import Asset
+from plugins.informatique import imports, rules
+from plugins.informatique.forms import ContractForm
+from plugins.informatique.models import Asset, Contract
+
+SERVICE = "informatique"
 
 EXPORT_COLUMNS = [
     ("Nom", "name"),
@@ -67,11 +79,13 @@ def import_assets(request):
 EXPORT_FORMATS = {"excel", "csv", "xlsx"}
 
 
-def export_assets(request, format: str):
+def check_format(format: str) -> None:
     if format not in EXPORT_FORMATS:
-        from django.http import Http404
-
         raise Http404("Format d'export inconnu.")
+
+
+def export_assets(request, format: str):
+    check_format(format)
     rows = (
         [getattr(asset, attr)() if attr.startswith("get_") else getattr(asset, attr) for _, attr in EXPORT_COLUMNS]
         for asset in Asset.objects.all()
@@ -91,3 +105,137 @@ def widget(request):
         total=Count("id"), out_of_warranty=Count("id", filter=Q(warranty_end__lt=timezone.localdate()))
     )
     return render(request, "informatique/widget.html", figures)
+
+
+# -- Contracts ------------------------------------------------------------------------------------------------------
+
+
+def service_context(request, **context) -> dict:
+    return {"service": get_registry().get(SERVICE), **context}
+
+
+def contracts_by_deadline(today):
+    """The commune's contracts with their next term end and notice deadline, the nearest deadline first."""
+    contracts = list(Contract.objects.prefetch_related("assets"))
+    for contract in contracts:
+        contract.current_end = contract.next_end_date(today)
+        contract.deadline = contract.next_notice_deadline(today)
+        contract.days_left = (contract.deadline - today).days if contract.deadline else None
+        contract.soon = contract.days_left is not None and contract.days_left <= rules.DEADLINE_WARNING_DAYS
+    return sorted(contracts, key=lambda c: (c.deadline is None, c.deadline or c.end_date, c.supplier))
+
+
+@access(Policy.SERVICE)
+def contract_list(request):
+    """The commune's contracts, sorted by next notice deadline; those within 90 days are flagged."""
+    today = timezone.localdate()
+    contracts = contracts_by_deadline(today)
+    total = sum((c.annual_amount or 0) for c in contracts if c.current_end >= today)
+    return render(
+        request,
+        "informatique/contracts.html",
+        service_context(
+            request, contracts=contracts, total=total, warning_days=rules.DEADLINE_WARNING_DAYS, today=today
+        ),
+    )
+
+
+def _snapshot(contract: Contract) -> dict:
+    return {
+        "type": contract.get_kind_display(),
+        "fournisseur": contract.supplier,
+        "objet": contract.subject,
+        "debut": contract.start_date,
+        "fin": contract.end_date,
+        "montant_annuel": contract.annual_amount,
+    }
+
+
+@access(Policy.SERVICE)
+def contract_edit(request, pk: int | None = None):
+    """Create (no ``pk``) or edit a contract; inconsistent dates or notice give French form errors, nothing saved."""
+    contract = get_object_or_404(Contract, pk=pk) if pk is not None else None
+    before = _snapshot(contract) if contract else None
+    form = ContractForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            audit.record(
+                "informatique.contrat." + ("modifie" if contract else "cree"),
+                commune=request.commune,
+                service=SERVICE,
+                target=str(saved),
+                before=before,
+                after=_snapshot(saved),
+            )
+        messages.success(request, gettext("Contrat enregistré."))
+        return redirect("informatique:contracts")
+    return render(
+        request,
+        "informatique/contract_form.html",
+        service_context(request, form=form, contract=contract),
+        status=400 if form.errors else 200,
+    )
+
+
+@access(Policy.SERVICE)
+def contract_delete(request, pk: int):
+    """Ask for confirmation (GET), then delete (POST)."""
+    contract = get_object_or_404(Contract, pk=pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            audit.record(
+                "informatique.contrat.supprime",
+                commune=request.commune,
+                service=SERVICE,
+                target=str(contract),
+                before=_snapshot(contract),
+            )
+            contract.delete()
+        messages.success(request, gettext("Contrat supprimé."))
+        return redirect("informatique:contracts")
+    return render(request, "informatique/contract_delete.html", service_context(request, contract=contract))
+
+
+CONTRACT_COLUMNS = [
+    "Type",
+    "Fournisseur",
+    "Référence",
+    "Objet",
+    "Date de début",
+    "Date de fin initiale",
+    "Tacite reconduction",
+    "Reconduction (mois)",
+    "Préavis (mois)",
+    "Fin de la période en cours",
+    "Date limite de dénonciation",
+    "Montant annuel TTC",
+    "Équipements couverts",
+]
+
+
+@access(Policy.SERVICE)
+def export_contracts(request, format: str):
+    check_format(format)
+    today = timezone.localdate()
+    rows = (
+        [
+            c.get_kind_display(),
+            c.supplier,
+            c.reference,
+            c.subject,
+            c.start_date,
+            c.end_date,
+            c.tacit_renewal,
+            c.renewal_months,
+            c.notice_months,
+            c.current_end,
+            c.deadline,
+            c.annual_amount,
+            ", ".join(a.name for a in c.assets.all()),
+        ]
+        for c in contracts_by_deadline(today)
+    )
+    return table_response(
+        request, f"contrats-{request.commune.slug}", CONTRACT_COLUMNS, rows, format=format, service=SERVICE
+    )
