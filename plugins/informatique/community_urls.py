@@ -1,5 +1,9 @@
 from django.urls import path
 
-from mutualise.views import ServiceCommunityView
+from plugins.informatique import community
 
-urlpatterns = [path("", ServiceCommunityView.as_view(), name="index")]
+urlpatterns = [
+    path("", community.CommunityIndexView.as_view(), name="index"),
+    path("renouvellement/", community.renewal_forecast, name="renewal"),
+    path("renouvellement/export/<str:format>/", community.export_renewal_forecast, name="renewal_export"),
+]

@@ -13,3 +13,8 @@ urlpatterns = [
     path("contrats/<int:pk>/supprimer/", views.contract_delete, name="contract_delete"),
     path("contrats/export/<str:format>/", views.export_contracts, name="contracts_export"),
 ]
+urlpatterns += [
+    path("renouvellement/", views.renewal_plan, name="renewal"),
+    path("renouvellement/export/<str:format>/", views.export_forecast, name="renewal_export"),
+    path("renouvellement/equipements/export/<str:format>/", views.export_renewal_assets, name="renewal_assets_export"),
+]

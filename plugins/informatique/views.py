@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -16,8 +18,9 @@ from mutualise.access import Policy, access
 from mutualise.exports import table_response
 from mutualise.imports import ImportFailed
 from mutualise.plugins import get_registry
+from mutualise.templatetags.mutualise import euros
 from mutualise.views import ServiceLandingView
-from plugins.informatique import imports, rules
+from plugins.informatique import charts, imports, os_support, rules
 from plugins.informatique.forms import ContractForm
 from plugins.informatique.models import Asset, Contract
 
@@ -238,4 +241,119 @@ def export_contracts(request, format: str):
     )
     return table_response(
         request, f"contrats-{request.commune.slug}", CONTRACT_COLUMNS, rows, format=format, service=SERVICE
+    )
+
+
+# -- Renewal plan ---------------------------------------------------------------------------------------------------
+
+
+def forecast_chart(chart_id: str, plan: list[rules.YearForecast], where: str) -> charts.BarChart:
+    """The bar chart of a forecast; its description repeats the figures (the table next to it has them too)."""
+    title = gettext("Coût estimé des renouvellements par année — %(where)s") % {"where": where}
+    desc = "; ".join(
+        gettext("%(year)s : %(count)s équipement(s), %(cost)s")
+        % {"year": r.year, "count": r.count, "cost": euros(r.cost)}
+        for r in plan
+    )
+    return charts.bar_chart(chart_id, title, desc, [(str(r.year), r.cost, euros(r.cost, 0)) for r in plan])
+
+
+def renewal_rows(today):
+    """The devices in use with their replacement year, estimated cost and flags, the soonest to replace first."""
+    lifetimes, costs = rules.lifetimes(), rules.unit_costs()
+    assets = list(Asset.objects.exclude(status=Asset.Status.RETIRED))
+    for asset in assets:
+        asset.due_year = rules.replacement_year(asset.kind, asset.purchase_date, lifetimes)
+        asset.cost = asset.purchase_value if asset.purchase_value is not None else costs.get(asset.kind)
+        asset.no_warranty = rules.out_of_warranty(asset.warranty_end, today)
+        asset.os_end = os_support.end_of_support(asset.os_name, asset.os_version)
+        asset.old_os = asset.os_end is not None and asset.os_end < today
+    assets.sort(key=lambda a: (a.due_year is None, a.due_year or 0, a.site, a.name))
+    return assets
+
+
+@access(Policy.SERVICE)
+def renewal_plan(request):
+    """The commune's renewal plan: forecast per year (table and chart), then each device with its flags."""
+    today = timezone.localdate()
+    assets = renewal_rows(today)
+    plan = rules.forecast(rules.groups_of(assets), today.year)
+    return render(
+        request,
+        "informatique/renewal.html",
+        service_context(
+            request,
+            assets=assets,
+            plan=plan,
+            today=today,
+            chart=forecast_chart("prevision", plan, request.commune.name),
+            total=sum((r.cost for r in plan), Decimal("0")),
+            planned=sum(r.count for r in plan),
+            undated=sum(1 for a in assets if a.purchase_date is None),
+            no_warranty=sum(1 for a in assets if a.no_warranty),
+            old_os=sum(1 for a in assets if a.old_os),
+            lifetimes=[
+                (label, rules.lifetimes().get(value, rules.FALLBACK_LIFETIME)) for value, label in Asset.Kind.choices
+            ],
+        ),
+    )
+
+
+FORECAST_COLUMNS = ["Année", "Équipements à remplacer", "Dont déjà en retard", "Coût estimé HT"]
+
+
+@access(Policy.SERVICE)
+def export_forecast(request, format: str):
+    """The forecast per year as a table to download."""
+    check_format(format)
+    today = timezone.localdate()
+    plan = rules.forecast(rules.groups_of(renewal_rows(today)), today.year)
+    rows = ([r.year, r.count, r.overdue, r.cost] for r in plan)
+    return table_response(
+        request, f"renouvellement-{request.commune.slug}", FORECAST_COLUMNS, rows, format=format, service=SERVICE
+    )
+
+
+RENEWAL_COLUMNS = [
+    "Nom",
+    "Type",
+    "Lieu",
+    "Date d'achat",
+    "Année de remplacement",
+    "Coût estimé HT",
+    "Fin de garantie",
+    "Hors garantie",
+    "Système d'exploitation",
+    "Fin de support du système",
+    "Système non supporté",
+]
+
+
+@access(Policy.SERVICE)
+def export_renewal_assets(request, format: str):
+    """Each device of the plan, with its replacement year and flags."""
+    check_format(format)
+    rows = (
+        [
+            a.name,
+            a.get_kind_display(),
+            a.site,
+            a.purchase_date,
+            a.due_year,
+            a.cost,
+            a.warranty_end,
+            a.no_warranty,
+            f"{a.os_name} {a.os_version}".strip(),
+            a.os_end,
+            a.old_os,
+        ]
+        for a in renewal_rows(timezone.localdate())
+    )
+    return table_response(
+        request,
+        f"renouvellement-equipements-{request.commune.slug}",
+        RENEWAL_COLUMNS,
+        rows,
+        format=format,
+        service=SERVICE,
     )

@@ -1,0 +1,75 @@
+"""Community side of the Informatique service: the renewal forecast and the schémas directeurs of every commune.
+
+Each page reads all the subscribing communes in one SQL statement (see :mod:`plugins.informatique.fleet`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from mutualise.access import Policy, access
+from mutualise.exports import table_response
+from mutualise.plugins import get_registry
+from mutualise.services import communes_with_service
+from mutualise.views import ServiceCommunityView
+from plugins.informatique import fleet, rules
+from plugins.informatique.views import SERVICE, check_format, forecast_chart
+
+
+class CommunityIndexView(ServiceCommunityView):
+    """The subscribing communes (the platform's page), with links to the service's cross-commune pages."""
+
+    template_name = "informatique/community_index.html"
+
+
+def _forecast(today):
+    communes = list(communes_with_service(SERVICE))
+    plans = fleet.forecast_by_commune(communes, today.year)
+    totals = [rules.YearForecast(year) for year in range(today.year, today.year + 6)]
+    rows = []
+    for commune in communes:
+        plan = plans[commune.insee_code]
+        for total, row in zip(totals, plan, strict=True):
+            total.count += row.count
+            total.cost += row.cost
+            total.overdue += row.overdue
+        rows.append((commune, plan, sum((r.cost for r in plan), Decimal("0"))))
+    return communes, rows, totals
+
+
+@access(Policy.SERVICE)
+def renewal_forecast(request):
+    """Replacements per year for every subscribing commune, and their total (table and chart)."""
+    today = timezone.localdate()
+    communes, rows, totals = _forecast(today)
+    return render(
+        request,
+        "informatique/community_renewal.html",
+        {
+            "service": get_registry().get(SERVICE),
+            "rows": rows,
+            "plan": totals,
+            "years": [t.year for t in totals],
+            "chart": forecast_chart("prevision-communes", totals, gettext("communes adhérentes")),
+            "total": sum((t.cost for t in totals), Decimal("0")),
+            "planned": sum(t.count for t in totals),
+        },
+    )
+
+
+@access(Policy.SERVICE)
+def export_renewal_forecast(request, format: str):
+    """One line per commune and year: devices to replace and estimated cost."""
+    check_format(format)
+    _, rows, _ = _forecast(timezone.localdate())
+    lines = (
+        [commune.name, commune.insee_code, r.year, r.count, r.overdue, r.cost]
+        for commune, plan, _ in rows
+        for r in plan
+    )
+    header = ["Commune", "Code INSEE", "Année", "Équipements à remplacer", "Dont déjà en retard", "Coût estimé HT"]
+    return table_response(request, "renouvellement-communes", header, lines, format=format, service=SERVICE)

@@ -1,0 +1,79 @@
+"""Figures across the communes subscribing to the service, each read in one SQL statement for all of them.
+
+The tables of a plugin live in every commune's schema. Rather than switching schema commune after commune (a query
+or more per commune), these functions build one ``UNION ALL`` over the schemas, each identifier quoted by psycopg.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import connection
+from psycopg import sql
+
+from plugins.informatique import rules
+
+
+def union_all(communes: Sequence, branch: str, params: Sequence = ()) -> list[tuple]:
+    """Run ``branch`` once per commune as one statement, and return the rows, each starting with the INSEE code.
+
+    ``branch`` is SQL text where ``{code}`` is the commune's INSEE code (a literal) and ``{asset}``, ``{contract}``,
+    ``{action}`` are the commune's tables; ``params`` are bound once per branch, in order.
+    """
+    if not communes:
+        return []
+    template = sql.SQL(branch)
+    parts = [
+        template.format(
+            code=sql.Literal(commune.insee_code),
+            asset=sql.Identifier(commune.schema_name, "informatique_asset"),
+            contract=sql.Identifier(commune.schema_name, "informatique_contract"),
+            action=sql.Identifier(commune.schema_name, "informatique_schemaaction"),
+        )
+        for commune in communes
+    ]
+    query = sql.SQL(" UNION ALL ").join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.connection), list(params) * len(communes))
+        return cursor.fetchall()
+
+
+ACTIVE_FLEET = (
+    "SELECT {code}, kind, EXTRACT(YEAR FROM purchase_date)::int, count(*), count(purchase_value),"
+    " coalesce(sum(purchase_value), 0) FROM {asset}"
+    " WHERE status <> 'reforme' AND purchase_date IS NOT NULL GROUP BY kind, EXTRACT(YEAR FROM purchase_date)"
+)
+
+
+def fleet_groups(communes: Sequence) -> dict[str, list[rules.FleetGroup]]:
+    """Devices in use per commune (INSEE code), grouped by type and purchase year: one statement."""
+    groups: dict[str, list[rules.FleetGroup]] = {c.insee_code: [] for c in communes}
+    for code, kind, year, count, valued, value in union_all(communes, ACTIVE_FLEET):
+        groups[code].append(rules.FleetGroup(kind, int(year), int(count), int(valued), Decimal(value)))
+    return groups
+
+
+def forecast_by_commune(communes: Sequence, first_year: int, years: int = 6) -> dict[str, list[rules.YearForecast]]:
+    """The renewal forecast of each commune, from one statement over every schema."""
+    lifetimes, costs = rules.lifetimes(), rules.unit_costs()
+    return {
+        code: rules.forecast(groups, first_year, years, lifetime_table=lifetimes, cost_table=costs)
+        for code, groups in fleet_groups(communes).items()
+    }
+
+
+FLEET_SUMMARY = (
+    "SELECT {code}, count(*), count(purchase_date),"
+    " coalesce(sum(%s::date - purchase_date) FILTER (WHERE purchase_date IS NOT NULL), 0)"
+    " FROM {asset} WHERE status <> 'reforme'"
+)
+
+
+def fleet_summary(communes: Sequence, on: datetime.date) -> dict[str, tuple[int, int, int]]:
+    """Per commune: devices in use, those with a purchase date, and the sum of their ages in days on ``on``."""
+    return {
+        code: (int(total), int(dated), int(days))
+        for code, total, dated, days in union_all(communes, FLEET_SUMMARY, [on])
+    }
