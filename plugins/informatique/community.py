@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from mutualise.access import Policy, access
 from mutualise.exports import table_response
@@ -17,6 +19,7 @@ from mutualise.plugins import get_registry
 from mutualise.services import communes_with_service
 from mutualise.views import ServiceCommunityView
 from plugins.informatique import fleet, rules
+from plugins.informatique.models import SchemaAction
 from plugins.informatique.views import SERVICE, check_format, forecast_chart
 
 
@@ -73,3 +76,53 @@ def export_renewal_forecast(request, format: str):
     )
     header = ["Commune", "Code INSEE", "Année", "Équipements à remplacer", "Dont déjà en retard", "Coût estimé HT"]
     return table_response(request, "renouvellement-communes", header, lines, format=format, service=SERVICE)
+
+
+class SchemaFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Année"), required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Tous"))] + list(SchemaAction.Status.choices)
+    )
+
+
+@access(Policy.SERVICE)
+def schema_actions(request):
+    """The schéma directeur actions of every subscribing commune, filtered by year and status."""
+    form = SchemaFilterForm(request.GET or None)
+    year, status = None, ""
+    if form.is_valid():
+        year, status = form.cleaned_data["year"], form.cleaned_data["status"]
+    communes = {c.insee_code: c for c in communes_with_service(SERVICE)}
+    categories, statuses = dict(SchemaAction.Category.choices), dict(SchemaAction.Status.choices)
+    actions = [
+        {
+            "commune": communes[code],
+            "url": f"{communes[code].url}services/{SERVICE}/schema-directeur/{pk}/",
+            "year": action_year,
+            "category": categories.get(category, category),
+            "title": title,
+            "status": statuses.get(action_status, action_status),
+            "estimated_cost": estimated,
+            "actual_cost": actual,
+        }
+        for code, pk, action_year, category, title, action_status, estimated, actual in fleet.schema_actions(
+            list(communes.values()), year, status
+        )
+    ]
+    actions.sort(key=lambda a: (a["year"], a["commune"].name, a["title"]))
+    totals: dict[int, list] = {}
+    for action in actions:
+        total = totals.setdefault(action["year"], [0, Decimal("0")])
+        total[0] += 1
+        total[1] += action["estimated_cost"] or 0
+    return render(
+        request,
+        "informatique/community_schema.html",
+        {
+            "service": get_registry().get(SERVICE),
+            "form": form,
+            "actions": actions,
+            "totals": sorted(totals.items()),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", community.CommunityIndexView.as_view(), name="index"),
     path("renouvellement/", community.renewal_forecast, name="renewal"),
     path("renouvellement/export/<str:format>/", community.export_renewal_forecast, name="renewal_export"),
+    path("schemas-directeurs/", community.schema_actions, name="schemas"),
 ]

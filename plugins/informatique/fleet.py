@@ -77,3 +77,17 @@ def fleet_summary(communes: Sequence, on: datetime.date) -> dict[str, tuple[int,
         code: (int(total), int(dated), int(days))
         for code, total, dated, days in union_all(communes, FLEET_SUMMARY, [on])
     }
+
+
+SCHEMA_ACTIONS = (
+    "SELECT {code}, id, year, category, title, status, estimated_cost, actual_cost FROM {action}"
+    " WHERE (%s::int IS NULL OR year = %s::int) AND (%s::text = '' OR status = %s::text)"
+)
+
+
+def schema_actions(communes: Sequence, year: int | None = None, status: str = "") -> list[tuple]:
+    """Every commune's schéma directeur actions, optionally of one year and one status: one statement.
+
+    Rows: (INSEE code, id, year, category, title, status, estimated cost, actual cost).
+    """
+    return union_all(communes, SCHEMA_ACTIONS, [year, year, status, status])

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from mutualise.imports import parse_decimal
-from plugins.informatique.models import Asset, Contract
+from plugins.informatique.models import Asset, Contract, SchemaAction
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -74,3 +74,17 @@ class ContractForm(forms.ModelForm):
         self.fields["assets"].required = False
         for name in ("notice_months", "renewal_months"):
             self.fields[name].validators.append(MaxValueValidator(120, _("Au plus 120 mois.")))
+
+
+class SchemaActionForm(forms.ModelForm):
+    class Meta:
+        model = SchemaAction
+        fields = ["year", "title", "category", "status", "estimated_cost", "actual_cost", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("estimated_cost", "actual_cost"):
+            field = euro_field(SchemaAction._meta.get_field(name))
+            field.help_text = SchemaAction._meta.get_field(name).help_text
+            self.fields[name] = field

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -164,3 +165,71 @@ class ContractReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} — {self.deadline:%d/%m/%Y} (J-{self.days_before})"
+
+
+class SchemaAction(models.Model):
+    """An action of the commune's schéma directeur informatique, planned for a year."""
+
+    class Category(models.TextChoices):
+        FLEET = "parc", _("Parc et postes de travail")
+        NETWORK = "reseau", _("Réseau et téléphonie")
+        BACKUP = "sauvegarde", _("Sauvegarde")
+        SECURITY = "securite", _("Sécurité")
+        SOFTWARE = "logiciels", _("Logiciels métier")
+        PRINTING = "impression", _("Impression")
+        RGPD = "rgpd", _("RGPD")
+        DIGITAL = "dematerialisation", _("Dématérialisation")
+        TRAINING = "formation", _("Formation")
+        OTHER = "autre", _("Autre")
+
+    class Status(models.TextChoices):
+        PLANNED = "prevue", _("Prévue")
+        COMMITTED = "engagee", _("Engagée")
+        DONE = "realisee", _("Réalisée")
+        ABANDONED = "abandonnee", _("Abandonnée")
+
+    title = models.CharField(_("intitulé"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    estimated_cost = models.DecimalField(
+        _("coût estimé TTC (€)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    actual_cost = models.DecimalField(
+        _("coût réalisé TTC (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Une fois l'action réalisée ; à défaut, le coût estimé est retenu."),
+    )
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("action du schéma directeur")
+        verbose_name_plural = _("actions du schéma directeur")
+        ordering = ["year", "category", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.year} — {self.title}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.year is not None and not 2000 <= self.year <= 2100:
+            errors["year"] = _("Indiquez une année entre 2000 et 2100.")
+        for name in ("estimated_cost", "actual_cost"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                errors[name] = _("Le montant ne peut pas être négatif.")
+        if self.actual_cost is not None and self.status != self.Status.DONE:
+            errors["actual_cost"] = _("Le coût réalisé ne s'indique que pour une action réalisée.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def spent(self) -> Decimal:
+        """What a realised action cost: its actual cost, else its estimate; nothing for the others."""
+        if self.status != self.Status.DONE:
+            return Decimal("0")
+        return self.actual_cost if self.actual_cost is not None else (self.estimated_cost or Decimal("0"))

@@ -18,3 +18,9 @@ urlpatterns += [
     path("renouvellement/export/<str:format>/", views.export_forecast, name="renewal_export"),
     path("renouvellement/equipements/export/<str:format>/", views.export_renewal_assets, name="renewal_assets_export"),
 ]
+urlpatterns += [
+    path("schema-directeur/", views.schema_list, name="schema"),
+    path("schema-directeur/nouvelle/", views.schema_edit, name="schema_create"),
+    path("schema-directeur/<int:pk>/", views.schema_edit, name="schema_edit"),
+    path("schema-directeur/<int:pk>/supprimer/", views.schema_delete, name="schema_delete"),
+]

@@ -21,8 +21,8 @@ from mutualise.plugins import get_registry
 from mutualise.templatetags.mutualise import euros
 from mutualise.views import ServiceLandingView
 from plugins.informatique import charts, imports, os_support, rules
-from plugins.informatique.forms import ContractForm
-from plugins.informatique.models import Asset, Contract
+from plugins.informatique.forms import ContractForm, SchemaActionForm
+from plugins.informatique.models import Asset, Contract, SchemaAction
 
 SERVICE = "informatique"
 
@@ -357,3 +357,70 @@ def export_renewal_assets(request, format: str):
         format=format,
         service=SERVICE,
     )
+
+
+# -- Schéma directeur -----------------------------------------------------------------------------------------------
+
+
+@access(Policy.SERVICE)
+def schema_list(request):
+    """The commune's schéma directeur: its actions year by year, with estimated and realised costs."""
+    actions = list(SchemaAction.objects.all())
+    years: dict[int, list] = {}
+    for action in actions:
+        years.setdefault(action.year, []).append(action)
+    by_status = {value: [label, 0, Decimal("0")] for value, label in SchemaAction.Status.choices}
+    for action in actions:
+        by_status[action.status][1] += 1
+        by_status[action.status][2] += action.estimated_cost or 0
+    return render(
+        request,
+        "informatique/schema.html",
+        service_context(
+            request,
+            years=sorted(years.items()),
+            by_status=list(by_status.values()),
+            spent=sum((a.spent for a in actions), Decimal("0")),
+        ),
+    )
+
+
+@access(Policy.SERVICE)
+def schema_edit(request, pk: int | None = None):
+    """Add (no ``pk``) or edit an action of the schéma directeur."""
+    action = get_object_or_404(SchemaAction, pk=pk) if pk is not None else None
+    before = {"statut": action.status, "annee": action.year, "cout_estime": action.estimated_cost} if action else None
+    initial = {"year": timezone.localdate().year + 1} if action is None else None
+    form = SchemaActionForm(request.POST or None, instance=action, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            audit.record(
+                "informatique.schema." + ("modifie" if action else "ajoute"),
+                commune=request.commune,
+                service=SERVICE,
+                target=str(saved),
+                before=before,
+                after={"statut": saved.status, "annee": saved.year, "cout_estime": saved.estimated_cost},
+            )
+        messages.success(request, gettext("Action enregistrée."))
+        return redirect("informatique:schema")
+    return render(
+        request,
+        "informatique/schema_form.html",
+        service_context(request, form=form, action=action),
+        status=400 if form.errors else 200,
+    )
+
+
+@access(Policy.SERVICE)
+def schema_delete(request, pk: int):
+    """Ask for confirmation (GET), then delete (POST)."""
+    action = get_object_or_404(SchemaAction, pk=pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            audit.record("informatique.schema.supprime", commune=request.commune, service=SERVICE, target=str(action))
+            action.delete()
+        messages.success(request, gettext("Action supprimée."))
+        return redirect("informatique:schema")
+    return render(request, "informatique/schema_delete.html", service_context(request, action=action))
