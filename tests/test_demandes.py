@@ -364,8 +364,8 @@ def test_deadlines_are_reminded_then_escalated_once(commune, commune_agent, tech
     DemandeIndex.objects.filter(demande_id=soon.pk).update(due_at=now + timedelta(minutes=30))
     DemandeIndex.objects.filter(demande_id=late.pk).update(due_at=now - timedelta(minutes=5))
     mailoutbox.clear()
-    assert check_deadlines() == {"rappels": 1, "escalades": 1}
-    assert check_deadlines() == {"rappels": 0, "escalades": 0}  # once per deadline
+    assert check_deadlines() == {"rappels": 1, "escalades": 1, "depassements": 0}
+    assert check_deadlines() == {"rappels": 0, "escalades": 0, "depassements": 0}  # once per deadline
     subjects = sorted(m.subject for m in mailoutbox)
     assert subjects[0].startswith("[Échéance dépassée]") and subjects[1].startswith("[Échéance proche]")
     escalation = next(m for m in mailoutbox if "dépassée" in m.subject)
@@ -374,4 +374,4 @@ def test_deadlines_are_reminded_then_escalated_once(commune, commune_agent, tech
 
     disable_service(commune, "informatique")
     DemandeIndex.objects.update(reminded_for=None, escalated_for=None)
-    assert check_deadlines() == {"rappels": 0, "escalades": 0}  # a disabled service sends nothing
+    assert check_deadlines() == {"rappels": 0, "escalades": 0, "depassements": 0}  # a disabled service: nothing

@@ -1,13 +1,16 @@
-"""The community console's own pages: communes, the subscription matrix, communes' requests, the audit log.
+"""The community console's own pages: communes, the subscription matrix, communes' requests, the audit log, the
+services' service levels and business hours.
 
 Views stay thin: the rules live in ``tenants.subscriptions`` and ``mutualise.audit``.
 """
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,9 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mutualise.access import Policy, access
+from mutualise.access import Policy, access, request_rights
+from mutualise.demandes import levels
+from mutualise.demandes.rules import DAY, Priority, Target
 from mutualise.exports import csv_response
-from mutualise.models import AuditEntry
+from mutualise.models import AuditEntry, ServiceCalendar
 from mutualise.plugins import get_registry
 from tenants.models import Commune, Subscription, SubscriptionRequest
 from tenants.subscriptions import decide_request, disable_service, enable_service, subscription_matrix
@@ -273,3 +278,223 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
     name = f"journal-{timezone.localdate():%Y-%m-%d}.csv"
     return csv_response(request, name, ["Date", "Auteur", "Action", "Commune", "Service", "Objet", "Motif"], rows)
+
+
+# -- Service levels --------------------------------------------------------------------------------------------------
+
+WEEKDAYS = [_("Lundi"), _("Mardi"), _("Mercredi"), _("Jeudi"), _("Vendredi"), _("Samedi"), _("Dimanche")]
+
+
+def _link_errors(form: forms.Form) -> None:
+    """Tie each field to its error message, so that a screen reader announces it with the field."""
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            described = widget.attrs.get("aria-describedby", "")
+            widget.attrs["aria-describedby"] = f"{described} {form[name].auto_id}_error".strip()
+
+
+class ServiceLevelForm(forms.Form):
+    """Targets of every priority for one service, in force from a date; delays typed as « 4 h », « 2 j »."""
+
+    valid_from = forms.DateField(label=_("Date d'effet"), input_formats=DATE_FORMATS, widget=DateInput())
+    reason = forms.CharField(
+        label=_("Motif"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for level, label in Priority.choices:
+            for kind, kind_label in (("take_charge", _("prise en charge")), ("resolve", _("résolution"))):
+                name = f"p{level}_{kind}"
+                self.fields[name] = forms.CharField(
+                    label=f"{label} — {kind_label}",
+                    max_length=40,
+                    widget=forms.TextInput(attrs={"size": 10, "autocomplete": "off"}),
+                )
+            self.rows.append((level, label, [self[f"p{level}_take_charge"], self[f"p{level}_resolve"]]))
+
+    def clean(self):
+        data = super().clean()
+        targets = {}
+        for level, _label, _fields in self.rows:
+            minutes = {}
+            for kind in ("take_charge", "resolve"):
+                name = f"p{level}_{kind}"
+                if name not in data:
+                    continue
+                try:
+                    minutes[kind] = levels.parse_duration(data[name])
+                except ValidationError as error:
+                    self.add_error(name, error)
+            if len(minutes) == 2:
+                target = Target(**minutes)
+                try:
+                    levels.check_target(level, target)
+                except ValidationError as error:
+                    self.add_error(f"p{level}_resolve", error)
+                else:
+                    targets[level] = target
+        valid_from = data.get("valid_from")
+        if valid_from and valid_from < timezone.localdate():
+            self.add_error("valid_from", _("La date d'effet ne peut pas être passée."))
+        data["targets"] = targets
+        return data
+
+
+class CalendarForm(forms.Form):
+    """Opening hours per weekday (« 08:30-12:00, 13:30-17:00 ») and the département for local public holidays."""
+
+    departement = forms.CharField(
+        label=_("Département (jours fériés locaux)"),
+        required=False,
+        max_length=3,
+        help_text=_("57, 67 ou 68 pour l'Alsace-Moselle ; vide : le département de la plupart des communes."),
+    )
+    reason = forms.CharField(
+        label=_("Motif"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, label in enumerate(WEEKDAYS):
+            self.fields[f"day{day}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=200,
+                help_text=_("Par exemple « 08:30-12:00, 13:30-17:00 » ; vide : fermé.") if day == 0 else "",
+            )
+        self.order_fields([f"day{day}" for day in range(7)])
+
+    @staticmethod
+    def as_time(text: str) -> str:
+        """« 8h », « 8h30 », « 8:30 » → « 08:30 »; anything else is left for the check to refuse."""
+        match = re.fullmatch(r"(\d{1,2})\s*[h:]\s*(\d{2})?", text.strip().lower())
+        return f"{int(match.group(1)):02d}:{match.group(2) or '00'}" if match else text.strip()
+
+    @staticmethod
+    def as_text(periods: list) -> str:
+        return ", ".join(f"{start}-{end}" for start, end in periods)
+
+    def clean(self):
+        data = super().clean()
+        hours = {}
+        for day in range(7):
+            text = (data.get(f"day{day}") or "").strip()
+            if not text:
+                continue
+            periods = []
+            for part in text.split(","):
+                start, sep, end = part.strip().replace("–", "-").partition("-")
+                if not sep:
+                    self.add_error(f"day{day}", _("Écrivez chaque période « HH:MM-HH:MM »."))
+                    break
+                periods.append([self.as_time(start), self.as_time(end)])
+            else:
+                try:
+                    levels.parse_hours({str(day): periods})
+                except ValidationError as error:
+                    self.add_error(f"day{day}", error)
+                else:
+                    hours[str(day)] = periods
+        if not self.errors and not hours:
+            raise ValidationError(_("Indiquez au moins une période d'ouverture dans la semaine."))
+        data["hours"] = hours
+        return data
+
+
+def _level_services(request: HttpRequest) -> list:
+    """The services whose service levels this person sees: all for an administrator, an agent's own otherwise."""
+    rights = request_rights(request)
+    return [s for s in get_registry() if rights.is_admin or s.slug in rights.service_roles]
+
+
+def _may_edit_levels(request: HttpRequest, slug: str) -> bool:
+    rights = request_rights(request)
+    return rights.is_admin or rights.service_roles.get(slug) == "responsable"
+
+
+@access(Policy.SPACE)
+def service_levels(request: HttpRequest) -> HttpResponse:
+    """Each service's targets per priority in force today, the changes already scheduled, and the calendar."""
+    today = timezone.localdate()
+    rights = request_rights(request)
+    tables = []
+    for service in _level_services(request):
+        in_force = levels.targets_for(service.slug, today)
+        tables.append(
+            {
+                "service": service,
+                "rows": [(level, label, in_force[level]) for level, label in Priority.choices],
+                "scheduled": [(day, t) for day, t in levels.schedule(service.slug) if day > today],
+                "own": any(day <= today for day, _t in levels.schedule(service.slug)),
+                "editable": _may_edit_levels(request, service.slug),
+            }
+        )
+    calendar = levels.calendar()
+    hours = [(label, calendar.hours.get(day, ())) for day, label in enumerate(WEEKDAYS)]
+    return render(
+        request,
+        "mutualise/console/service_levels.html",
+        {"tables": tables, "hours": hours, "calendar": calendar, "is_admin": rights.is_admin, "today": today},
+    )
+
+
+@access(Policy.SPACE)
+def service_level_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Change a service's targets from a date of effect: the administrators and the service's responsables."""
+    if slug not in {s.slug for s in _level_services(request)}:
+        raise Http404("Service inconnu.")
+    if not _may_edit_levels(request, slug):
+        raise PermissionDenied
+    service = get_registry().get(slug)
+    today = timezone.localdate()
+    initial = {"valid_from": today}
+    for level, target in levels.targets_for(slug, today).items():
+        initial[f"p{level}_take_charge"] = levels.format_minutes(target.take_charge)
+        initial[f"p{level}_resolve"] = levels.format_minutes(target.resolve)
+    form = ServiceLevelForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            levels.set_targets(
+                slug, values["valid_from"], values["targets"], actor=request.user, reason=values["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Niveaux de service de %(service)s enregistrés, en vigueur à partir du %(date)s.")
+                % {"service": service.label, "date": values["valid_from"].strftime("%d/%m/%Y")},
+            )
+            return redirect("console_service_levels")
+    _link_errors(form)
+    return render(
+        request,
+        "mutualise/console/service_level_edit.html",
+        {"service": service, "form": form, "day_hours": levels.format_minutes(DAY)},
+        status=400 if form.errors else 200,
+    )
+
+
+@access(Policy.ADMIN)
+def service_calendar_edit(request: HttpRequest) -> HttpResponse:
+    """The intercommunality's opening hours, against which every service level is counted."""
+    row = ServiceCalendar.objects.filter(pk=1).first() or ServiceCalendar()
+    initial = {"departement": row.departement}
+    for day in range(7):
+        initial[f"day{day}"] = CalendarForm.as_text(row.opening_hours.get(str(day), []))
+    form = CalendarForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        levels.set_calendar(
+            values["hours"], departement=values["departement"], actor=request.user, reason=values["reason"]
+        )
+        messages.success(request, _("Horaires des services enregistrés."))
+        return redirect("console_service_levels")
+    _link_errors(form)
+    return render(
+        request, "mutualise/console/service_calendar.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -51,7 +51,11 @@ def space_links(request: HttpRequest) -> list[dict]:
         return []
     commune = getattr(request, "commune", None)
     if commune is None:
-        links = [(_("Accueil"), "/"), (_("File des demandes"), "/file/")]
+        links = [
+            (_("Accueil"), "/"),
+            (_("File des demandes"), "/file/"),
+            (_("Niveaux de service"), "/niveaux-de-service/"),
+        ]
         if rights.is_admin:
             links += [
                 (_("Communes"), "/communes/"),

@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "jeton.cree": _("Jeton d'API créé"),
     "jeton.revoque": _("Jeton d'API révoqué"),
     "export": _("Export"),
+    "niveaux_service.modifies": _("Niveaux de service modifiés"),
+    "calendrier.modifie": _("Horaires des services modifiés"),
 }
 
 
@@ -98,6 +100,10 @@ class DemandeIndex(models.Model):
     # Which deadline the reminder and the escalation were sent for (the periodic check sends each once).
     reminded_for = models.DateTimeField(null=True)
     escalated_for = models.DateTimeField(null=True)
+    # A deadline missed: written with the row when the demande is taken in charge or solved late, and by the
+    # periodic check once an open demande's deadline has passed (``mutualise.demandes.notifications``).
+    take_charge_breached = models.BooleanField(default=False)
+    resolve_breached = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("index des demandes")
@@ -110,3 +116,78 @@ class DemandeIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id}/{self.demande_id} {self.title}"
+
+
+def _default_opening_hours() -> dict:
+    """Monday to Friday, 8:30–12:00 and 13:30–17:00 (weekday 0 is Monday)."""
+    return {str(day): [["08:30", "12:00"], ["13:30", "17:00"]] for day in range(5)}
+
+
+class ServiceCalendar(models.Model):
+    """The intercommunality's business hours, against which service levels are counted. One row (pk 1).
+
+    Its ``version`` moves with every change to the calendar or to the service levels, in the same transaction, so
+    that each process knows when to reload what it keeps in memory (see ``mutualise.demandes.levels``).
+    """
+
+    opening_hours = models.JSONField(
+        _("horaires d'ouverture"),
+        default=_default_opening_hours,
+        help_text=_("Par jour de la semaine (0 = lundi), des périodes « HH:MM » de début et de fin."),
+    )
+    timezone = models.CharField(_("fuseau horaire"), max_length=64, default="Europe/Paris")
+    departement = models.CharField(
+        _("département"),
+        max_length=3,
+        blank=True,
+        help_text=_("Pour les jours fériés locaux (Alsace-Moselle, outre-mer) ; vide : celui des communes."),
+    )
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("calendrier des services")
+        verbose_name_plural = _("calendriers des services")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class ServiceLevel(models.Model):
+    """A service's targets for one priority, in business minutes, in force from ``valid_from`` on.
+
+    Rows are dated data: a new target is a new row; the one in force on a day is the latest ``valid_from`` on or
+    before it. A service without a row uses the product's defaults (``mutualise.demandes.rules.DEFAULT_TARGETS``).
+    """
+
+    service = models.CharField(_("service"), max_length=32)
+    priority = models.PositiveSmallIntegerField(_("priorité"))
+    take_charge_minutes = models.PositiveIntegerField(_("délai de prise en charge (minutes ouvrées)"))
+    resolve_minutes = models.PositiveIntegerField(_("délai de résolution (minutes ouvrées)"))
+    valid_from = models.DateField(_("en vigueur à partir du"))
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+
+    class Meta:
+        verbose_name = _("niveau de service")
+        verbose_name_plural = _("niveaux de service")
+        ordering = ["service", "priority", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "priority", "valid_from"], name="one_service_level_per_date"),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=1, priority__lte=4), name="service_level_priority_p1_to_p4"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(take_charge_minutes__gt=0, resolve_minutes__gte=models.F("take_charge_minutes")),
+                name="service_level_resolve_after_take_charge",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} P{self.priority} dès le {self.valid_from:%d/%m/%Y}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualise.demandes.rules import Level, Priority, Status
@@ -30,12 +31,16 @@ class Demande(models.Model):
         related_name="+",
         verbose_name=_("attribuée à"),
     )
-    created_at = models.DateTimeField(_("ouverte le"), auto_now_add=True)
+    # The deadlines count from this moment: services.create sets it with them.
+    created_at = models.DateTimeField(_("ouverte le"), default=timezone.now, editable=False)
     taken_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
     solved_at = models.DateTimeField(_("résolue le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
     take_charge_due = models.DateTimeField(_("prise en charge attendue avant"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("résolution attendue avant"), null=True, blank=True)
+    # The service level in force when the demande was opened: a later change of the targets leaves it alone.
+    take_charge_minutes = models.PositiveIntegerField(_("délai de prise en charge (minutes ouvrées)"), null=True)
+    resolve_minutes = models.PositiveIntegerField(_("délai de résolution (minutes ouvrées)"), null=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:

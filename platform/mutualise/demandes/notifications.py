@@ -9,13 +9,14 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from mutualise.accounts.models import ServiceMembership, User
 from mutualise.accounts.notifications import email_recipients
+from mutualise.demandes.rules import OPEN_STATUSES
 from mutualise.models import DemandeIndex
 from mutualise.plugins import get_registry
 from tenants.models import Commune, Subscription
@@ -79,20 +80,37 @@ def console_url() -> str:
     return f"{settings.MUTUALISE_URL_SCHEME}://{settings.MUTUALISE_BASE_DOMAIN}/"
 
 
+def _in_force_here():
+    """Whether the index row's commune subscribes today to the row's service (a subquery, not a loop)."""
+    return Exists(
+        Subscription.objects.in_force().filter(commune_id=OuterRef("commune_id"), service=OuterRef("service"))
+    )
+
+
+def flag_breaches(now=None) -> int:
+    """Mark the open demandes whose deadline has passed (two statements over the index); returns how many."""
+    now = now or timezone.now()
+    open_rows = DemandeIndex.objects.filter(status__in=OPEN_STATUSES)
+    late_to_take = open_rows.filter(taken_at__isnull=True, take_charge_due__lt=now, take_charge_breached=False)
+    late_to_solve = open_rows.filter(resolve_due__lt=now, resolve_breached=False)
+    return late_to_take.update(take_charge_breached=True) + late_to_solve.update(resolve_breached=True)
+
+
 @shared_task(name="mutualise.demandes.check_deadlines")
 def check_deadlines() -> dict[str, int]:
-    """Remind the agents an hour before a deadline, and tell the service's responsables once it has passed.
+    """Flag missed deadlines; remind the agents an hour before a deadline, and tell the service's responsables once
+    it has passed.
 
-    Reads the public index (one query each), only for communes where the service is still enabled, and sends each
+    The deadlines were set from each service's targets when the demande was opened. Reads the public index (one
+    query each), reminds and escalates only where the commune still subscribes to the service, and sends each
     reminder and escalation once per deadline.
     """
     now = timezone.now()
-    counts = {"rappels": 0, "escalades": 0}
-    open_rows = DemandeIndex.objects.filter(due_at__isnull=False).select_related("commune", "assignee")
-    in_force = set(Subscription.objects.in_force().values_list("commune_id", "service"))
+    counts = {"rappels": 0, "escalades": 0, "depassements": flag_breaches(now)}
+    open_rows = (
+        DemandeIndex.objects.filter(due_at__isnull=False).filter(_in_force_here()).select_related("commune", "assignee")
+    )
     for row in open_rows.filter(due_at__lte=now + REMIND_BEFORE, due_at__gt=now).exclude(reminded_for=F("due_at")):
-        if (row.commune_id, row.service) not in in_force:
-            continue
         recipients = email_recipients([row.assignee] if row.assignee else service_agents(row.service), row.service)
         counts["rappels"] += bool(
             _send(
@@ -104,8 +122,6 @@ def check_deadlines() -> dict[str, int]:
         )
         DemandeIndex.objects.filter(pk=row.pk).update(reminded_for=row.due_at)
     for row in open_rows.filter(due_at__lte=now).exclude(escalated_for=F("due_at")):
-        if (row.commune_id, row.service) not in in_force:
-            continue
         recipients = email_recipients(service_agents(row.service, responsables_only=True), row.service)
         counts["escalades"] += bool(
             _send(

@@ -13,16 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from mutualise import audit
-from mutualise.demandes import notifications, rules
+from mutualise.demandes import levels, notifications, rules
 from mutualise.demandes.forms import check_upload
 from mutualise.demandes.models import Attachment, Demande, Message, StatusChange, TimeEntry
 from mutualise.demandes.rules import Status
-from mutualise.demandes.sla import BusinessCalendar, add_business_minutes, deadline_with_pauses
+from mutualise.demandes.sla import add_business_minutes, deadline_with_pauses
 from mutualise.models import DemandeIndex
 from mutualise.plugins import get_registry
 from mutualise.services import is_service_enabled
-
-CALENDAR = BusinessCalendar()
 
 
 def request_types(service: str) -> dict:
@@ -61,6 +59,19 @@ INDEXED_FIELDS = (
 )
 
 
+def breaches(demande: Demande, now: datetime.datetime | None = None) -> dict[str, bool]:
+    """Which deadlines the demande missed: taken in charge (or solved) after the first, solved after the second;
+    an open demande past a deadline has missed it already."""
+    now = now or timezone.now()
+    is_open = demande.status in rules.OPEN_STATUSES
+    taken = demande.taken_at or demande.solved_at or (now if is_open else None)
+    solved = demande.solved_at or (now if is_open else None)
+    return {
+        "take_charge_breached": bool(demande.take_charge_due and taken and taken > demande.take_charge_due),
+        "resolve_breached": bool(demande.resolve_due and solved and solved > demande.resolve_due),
+    }
+
+
 def index_values(demande: Demande) -> dict:
     """What the public index holds about ``demande``; ``due_at`` is its next deadline, while it is open."""
     if demande.status not in rules.OPEN_STATUSES:
@@ -70,12 +81,19 @@ def index_values(demande: Demande) -> dict:
     else:
         due = demande.resolve_due
     values = {name: getattr(demande, name) for name in INDEXED_FIELDS if name != "due_at"}
-    return {**values, "due_at": due}
+    return {**values, "due_at": due, **breaches(demande)}
 
 
 def index(commune, demande: Demande) -> None:
     """Write the demande's row of the public index (same transaction as the caller's)."""
     DemandeIndex.objects.update_or_create(commune=commune, demande_id=demande.pk, defaults=index_values(demande))
+
+
+def resolve_minutes(demande: Demande) -> int:
+    """The resolution target the demande was opened with (for older rows, the one in force on that day)."""
+    if demande.resolve_minutes:
+        return demande.resolve_minutes
+    return levels.target_for(demande.service, demande.priority, timezone.localdate(demande.created_at)).resolve
 
 
 def _record(demande: Demande, before: str, by) -> None:
@@ -95,7 +113,8 @@ def create(
     impact: int = 3,
     category: str = "",
 ) -> Demande:
-    """Open a demande from ``commune`` to ``service``; deadlines come from the service-level targets."""
+    """Open a demande from ``commune`` to ``service``; deadlines come from the service's targets in force today,
+    counted in the intercommunality's business hours. The demande keeps those targets for good."""
     if not is_service_enabled(commune, service):
         raise ValidationError("La commune ne souscrit pas à ce service.")
     kinds = request_types(service)
@@ -105,7 +124,7 @@ def create(
         raise ValidationError({"category": "Cette catégorie n'existe pas pour ce type de demande."})
     level = rules.priority(urgency, impact) if kinds[kind].uses_priority_matrix else rules.Priority.P3
     now = timezone.now()
-    target = rules.DEFAULT_TARGETS[level]
+    target, calendar = levels.target_for(service, level, timezone.localdate(now)), levels.calendar()
     demande = Demande(
         service=service,
         kind=kind,
@@ -116,8 +135,11 @@ def create(
         urgency=urgency,
         impact=impact,
         priority=level,
-        take_charge_due=add_business_minutes(now, target.take_charge, CALENDAR),
-        resolve_due=add_business_minutes(now, target.resolve, CALENDAR),
+        created_at=now,
+        take_charge_minutes=target.take_charge,
+        resolve_minutes=target.resolve,
+        take_charge_due=add_business_minutes(now, target.take_charge, calendar),
+        resolve_due=add_business_minutes(now, target.resolve, calendar),
     )
     demande.full_clean()
     demande.save()
@@ -175,8 +197,7 @@ def move(commune, demande: Demande, target: str, *, by) -> Demande:
     _record(demande, before, by)
     notifications.queue("statut", commune, demande.pk, author_id=getattr(by, "pk", None))
     if before == Status.WAITING or target == Status.WAITING:
-        target_minutes = rules.DEFAULT_TARGETS[demande.priority].resolve
-        due = deadline_with_pauses(demande.created_at, target_minutes, CALENDAR, pauses(demande))
+        due = deadline_with_pauses(demande.created_at, resolve_minutes(demande), levels.calendar(), pauses(demande))
         Demande.objects.filter(pk=demande.pk).update(resolve_due=due)
         demande.resolve_due = due
     index(commune, demande)

@@ -24,9 +24,22 @@ DEFAULT_HOURS: dict[int, tuple[Period, ...]] = {
 
 
 @functools.cache
-def french_public_holidays(year: int) -> frozenset[datetime.date]:
-    """The public holidays of France (metropolitan) in ``year``."""
-    return frozenset(holidays.France(years=year))
+def french_public_holidays(year: int, subdivision: str | None = None) -> frozenset[datetime.date]:
+    """The public holidays of France in ``year``: metropolitan ones, or those of a ``subdivision`` of the
+    ``holidays`` package (``57`` Moselle, ``6AE`` Alsace, ``971``… overseas), which adds its own days."""
+    return frozenset(holidays.France(years=year, subdiv=subdivision))
+
+
+def holiday_subdivision(departement: str) -> str | None:
+    """The ``holidays`` subdivision whose days off apply in ``departement``, or ``None`` for the common calendar.
+
+    Alsace-Moselle keeps Good Friday and 26 December: Moselle (57) on its own, Bas-Rhin (67) and Haut-Rhin (68)
+    as the Collectivité européenne d'Alsace; overseas départements have their own days (abolition of slavery).
+    """
+    code = (departement or "").strip().upper()
+    if code in ("67", "68"):
+        return "6AE"
+    return code if code in holidays.France.subdivisions and code[:1].isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ class BusinessCalendar:
     hours: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_HOURS))
     timezone: str = "Europe/Paris"
     extra_days_off: frozenset[datetime.date] = frozenset()
+    subdivision: str | None = None  # local public holidays, see ``holiday_subdivision``
 
     @property
     def zone(self) -> ZoneInfo:
@@ -44,7 +58,7 @@ class BusinessCalendar:
     def is_working_day(self, day: datetime.date) -> bool:
         return (
             bool(self.hours.get(day.weekday()))
-            and day not in french_public_holidays(day.year)
+            and day not in french_public_holidays(day.year, self.subdivision)
             and day not in self.extra_days_off
         )
 
