@@ -91,3 +91,28 @@ def schema_actions(communes: Sequence, year: int | None = None, status: str = ""
     Rows: (INSEE code, id, year, category, title, status, estimated cost, actual cost).
     """
     return union_all(communes, SCHEMA_ACTIONS, [year, year, status, status])
+
+
+CONTRACTS = (
+    "SELECT {code}, start_date, end_date, tacit_renewal, renewal_months, notice_months, denounced_on, annual_amount"
+    " FROM {contract} WHERE annual_amount IS NOT NULL AND start_date <= %s::date"
+)
+REALISED_ACTIONS = (
+    "SELECT {code}, coalesce(sum(coalesce(actual_cost, estimated_cost)), 0) FROM {action}"
+    " WHERE status = 'realisee' AND year = %s::int"
+)
+
+
+def spending(communes: Sequence, year: int) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per commune: contracts' amounts falling in ``year`` (pro rata) and realised schéma directeur costs.
+
+    Two statements whatever the number of communes.
+    """
+    contracts = {c.insee_code: Decimal("0") for c in communes}
+    for code, start, end, tacit, renewal, notice, denounced, amount in union_all(
+        communes, CONTRACTS, [datetime.date(year, 12, 31)]
+    ):
+        term = rules.Term(end, tacit, renewal, notice, denounced)
+        contracts[code] += rules.cost_in_year(term, start, amount, year)
+    actions = {code: Decimal(total) for code, total in union_all(communes, REALISED_ACTIONS, [year])}
+    return {code: (contracts[code], actions.get(code, Decimal("0"))) for code in contracts}

@@ -60,6 +60,7 @@ class ContractForm(forms.ModelForm):
             "renewal_months",
             "notice_months",
             "annual_amount",
+            "denounced_on",
             "assets",
             "notes",
         ]
@@ -67,7 +68,7 @@ class ContractForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("start_date", "end_date"):
+        for name in ("start_date", "end_date", "denounced_on"):
             date_field(self.fields[name])
         self.fields["annual_amount"] = euro_field(Contract._meta.get_field("annual_amount"))
         self.fields["assets"].queryset = Asset.objects.exclude(status=Asset.Status.RETIRED)

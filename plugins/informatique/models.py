@@ -102,6 +102,12 @@ class Contract(models.Model):
     annual_amount = models.DecimalField(
         _("montant annuel TTC (€)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    denounced_on = models.DateField(
+        _("dénoncé le"),
+        null=True,
+        blank=True,
+        help_text=_("Date d'envoi de la dénonciation : le contrat s'arrête à la fin de la période, sans rappel."),
+    )
     assets = models.ManyToManyField(Asset, blank=True, related_name="contracts", verbose_name=_("équipements couverts"))
     notes = models.TextField(_("remarques"), blank=True, max_length=5000)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -129,6 +135,8 @@ class Contract(models.Model):
                 errors.setdefault("notice_months", _("Le préavis doit être plus court que la durée de reconduction."))
         elif self.renewal_months:
             errors["renewal_months"] = _("Sans tacite reconduction, laissez la durée de reconduction vide.")
+        if self.denounced_on and self.start_date and self.denounced_on < self.start_date:
+            errors["denounced_on"] = _("La dénonciation ne peut pas précéder le début du contrat.")
         if self.annual_amount is not None and self.annual_amount < 0:
             errors["annual_amount"] = _("Le montant ne peut pas être négatif.")
         if errors:
@@ -136,7 +144,7 @@ class Contract(models.Model):
 
     @property
     def term(self) -> rules.Term:
-        return rules.Term(self.end_date, self.tacit_renewal, self.renewal_months, self.notice_months)
+        return rules.Term(self.end_date, self.tacit_renewal, self.renewal_months, self.notice_months, self.denounced_on)
 
     def next_end_date(self, on: datetime.date | None = None) -> datetime.date:
         """The end of the term running today (tacit renewals rolled forward)."""

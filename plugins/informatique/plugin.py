@@ -49,7 +49,13 @@ def mutualise_navigation(request, space):
 
 @hookimpl
 def mutualise_dashboard_widgets(request, space):
-    return [Widget(title="Parc informatique", url_name="widget")] if space == "commune" else []
+    if space != "commune":
+        return []
+    return [
+        Widget(title="Parc informatique", url_name="widget"),
+        Widget(title="Demandes informatiques", url_name="widget_demandes", order=101),
+        Widget(title="Renouvellements de l'année", url_name="widget_renewal", order=102),
+    ]
 
 
 @hookimpl

@@ -56,17 +56,37 @@ class Term:
     tacit_renewal: bool = False
     renewal_months: int | None = None
     notice_months: int = 0
+    denounced_on: datetime.date | None = None  # notice given: the contract stops at the end of that term
+
+    @property
+    def renews(self) -> bool:
+        return bool(self.tacit_renewal and self.renewal_months)
 
 
 def term_ends(term: Term) -> Iterable[datetime.date]:
-    """The successive ends of the contract: the initial end, then one per renewal period if tacitly renewed."""
-    yield term.end_date
-    if term.tacit_renewal and term.renewal_months:
-        renewal = 1
-        while True:
-            # Counted from the initial end each time, so that 31/12 stays 31/12 and 29/02 is not lost for good.
-            yield add_months(term.end_date, renewal * term.renewal_months)
-            renewal += 1
+    """The successive ends of the contract: the initial end, then one per renewal period if tacitly renewed.
+
+    Once denounced, the contract stops at the end of the term whose notice deadline the denunciation met (or, if it
+    came late, of the following term).
+    """
+    renewal = 0
+    while True:
+        # Counted from the initial end each time, so that 31/12 stays 31/12 and 29/02 is not lost for good.
+        end = add_months(term.end_date, renewal * term.renewal_months) if renewal else term.end_date
+        yield end
+        if not term.renews:
+            return
+        if term.denounced_on is not None and notice_deadline(end, term.notice_months) >= term.denounced_on:
+            return
+        renewal += 1
+
+
+def final_end(term: Term) -> datetime.date | None:
+    """The last day of the contract, or ``None`` while it renews tacitly without end."""
+    if term.renews and term.denounced_on is None:
+        return None
+    *_, last = term_ends(term)
+    return last
 
 
 def notice_deadline(end: datetime.date, notice_months: int) -> datetime.date:
@@ -79,10 +99,11 @@ def next_end_date(term: Term, on: datetime.date) -> datetime.date:
 
     A contract without tacit renewal that has ended keeps its end date (it is over).
     """
+    end = term.end_date
     for end in term_ends(term):
-        if end >= on or not (term.tacit_renewal and term.renewal_months):
+        if end >= on:
             return end
-    raise AssertionError("unreachable")  # pragma: no cover
+    return end  # over: its last end
 
 
 def next_notice_deadline(term: Term, on: datetime.date) -> datetime.date | None:
@@ -90,15 +111,27 @@ def next_notice_deadline(term: Term, on: datetime.date) -> datetime.date | None:
 
     With tacite reconduction, once the deadline of a term has passed the contract is renewed for one more period,
     so the next deadline is the one of the following term. Without it, the deadline is that of the final end
-    (the date to decide on a new contract); after it, ``None``.
+    (the date to decide on a new contract); after it, ``None``. A denounced contract has none.
     """
+    if term.denounced_on is not None:
+        return None  # notice given: nothing left to decide
     for end in term_ends(term):
         deadline = notice_deadline(end, term.notice_months)
         if deadline >= on:
             return deadline
-        if not (term.tacit_renewal and term.renewal_months):
-            return None
-    raise AssertionError("unreachable")  # pragma: no cover
+    return None
+
+
+def cost_in_year(term: Term, start: datetime.date, annual_amount, year: int) -> Decimal:
+    """The share of ``annual_amount`` falling in ``year``, pro rata of the days the contract runs in it."""
+    if not annual_amount:
+        return Decimal("0")
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    end = final_end(term) or last
+    days = (min(end, last) - max(start, first)).days + 1
+    if days <= 0:
+        return Decimal("0")
+    return (Decimal(annual_amount) * days / ((last - first).days + 1)).quantize(Decimal("0.01"))
 
 
 def end_for_deadline(term: Term, deadline: datetime.date) -> datetime.date:
@@ -107,6 +140,27 @@ def end_for_deadline(term: Term, deadline: datetime.date) -> datetime.date:
         if notice_deadline(end, term.notice_months) >= deadline:
             return end
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- Demandes ------------------------------------------------------------------------------------------------------
+
+
+def sla_outcome(taken_at, solved_at, take_charge_due, resolve_due, now) -> bool | None:
+    """Whether a demande met its service levels (TTO and TTR): ``True``, ``False`` as soon as one is missed (even
+    while still open), ``None`` while it is open and not yet late."""
+    # As the platform's index counts it: taken in charge (or solved) after the first deadline, solved after the
+    # second; a demande still open past a deadline has missed it already.
+    missed_tto = take_charge_due is not None and (taken_at or solved_at or now) > take_charge_due
+    missed_ttr = resolve_due is not None and (solved_at or now) > resolve_due
+    if missed_tto or missed_ttr:
+        return False
+    return True if solved_at is not None else None
+
+
+def share_met(outcomes: Iterable[bool | None]) -> float | None:
+    """Percentage of demandes that met their service levels among those decided; ``None`` if none is."""
+    decided = [o for o in outcomes if o is not None]
+    return round(100 * sum(decided) / len(decided), 1) if decided else None
 
 
 # -- Renewal plan ---------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from plugins.informatique import views
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
     path("tableau-de-bord/", views.widget, name="widget"),
+    path("tableau-de-bord/demandes/", views.widget_demandes, name="widget_demandes"),
+    path("tableau-de-bord/renouvellement/", views.widget_renewal, name="widget_renewal"),
     path("inventaire/import/", views.import_assets, name="import"),
     path("inventaire/export/<str:format>/", views.export_assets, name="export"),
     path("contrats/", views.contract_list, name="contracts"),

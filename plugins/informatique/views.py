@@ -20,7 +20,7 @@ from mutualise.imports import ImportFailed
 from mutualise.plugins import get_registry
 from mutualise.templatetags.mutualise import euros
 from mutualise.views import ServiceLandingView
-from plugins.informatique import charts, imports, os_support, rules
+from plugins.informatique import charts, imports, os_support, report, rules
 from plugins.informatique.forms import ContractForm, SchemaActionForm
 from plugins.informatique.models import Asset, Contract, SchemaAction
 
@@ -97,6 +97,19 @@ def export_assets(request, format: str):
     return table_response(
         request, name, [title for title, _ in EXPORT_COLUMNS], rows, format=format, service="informatique"
     )
+
+
+@access(Policy.SERVICE)
+def widget_demandes(request):
+    """The dashboard card: open demandes to the service, and the share meeting service levels over 12 months."""
+    return render(request, "informatique/widget_demandes.html", report.open_demandes_card(timezone.now()))
+
+
+@access(Policy.SERVICE)
+def widget_renewal(request):
+    """The dashboard card: devices to replace this year."""
+    today = timezone.localdate()
+    return render(request, "informatique/widget_renewal.html", {"row": report.renewal_card(today)})
 
 
 def widget(request):
@@ -213,6 +226,7 @@ CONTRACT_COLUMNS = [
     "Fin de la période en cours",
     "Date limite de dénonciation",
     "Montant annuel TTC",
+    "Dénoncé le",
     "Équipements couverts",
 ]
 
@@ -235,6 +249,7 @@ def export_contracts(request, format: str):
             c.current_end,
             c.deadline,
             c.annual_amount,
+            c.denounced_on,
             ", ".join(a.name for a in c.assets.all()),
         ]
         for c in contracts_by_deadline(today)
