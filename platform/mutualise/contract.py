@@ -34,7 +34,9 @@ class ServiceInfo:
 
     ``platform`` is a version specifier (PEP 440) of the Mutualise releases the plugin works with; a plugin whose
     range excludes the running platform is skipped at start-up with a warning. ``app`` is the Django application
-    holding the plugin's models; it defaults to the package that contains the plugin module.
+    holding the plugin's models; it defaults to the package that contains the plugin module. ``shared_app``, when
+    given, is a second Django application whose tables live in the public schema only: the intercommunality's own
+    records of the service (a groupement d'achats it coordinates), which no commune's schema holds.
     """
 
     slug: str
@@ -45,6 +47,7 @@ class ServiceInfo:
     icon: str = "service"
     roles: tuple[Role, ...] = DEFAULT_SERVICE_ROLES
     app: str | None = None
+    shared_app: str | None = None
 
 
 @dataclass(frozen=True)

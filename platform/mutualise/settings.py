@@ -61,6 +61,8 @@ MUTUALISE_TENANT_CACHE_CHECK_SECONDS = float(env("MUTUALISE_TENANT_CACHE_CHECK_S
 # -- Services: every installed plugin, or those named in MUTUALISE_PLUGINS -------------------------------------------
 SERVICE_REGISTRY = get_registry()
 SERVICE_APPS = [service.app for service in SERVICE_REGISTRY]
+# The intercommunality's own records of some services, in the public schema only (see ServiceInfo.shared_app).
+SERVICE_SHARED_APPS = [service.info.shared_app for service in SERVICE_REGISTRY if service.info.shared_app]
 
 SHARED_APPS = [
     "mutualise",  # first: its `migrate` command also keeps the commune template schema current
@@ -80,6 +82,7 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    *SERVICE_SHARED_APPS,
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

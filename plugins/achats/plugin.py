@@ -1,7 +1,7 @@
 """The Groupements d'achats service's face to the platform: its hook implementations."""
 
 from mutualise import __version__, hookimpl
-from mutualise.contract import NavEntry, RequestType, ServiceInfo
+from mutualise.contract import ApiRoute, NavEntry, PeriodicTask, RequestType, ServiceInfo, Widget
 
 PURCHASES = (
     ("fournitures_bureau", "Fournitures de bureau et papier"),
@@ -22,10 +22,13 @@ def mutualise_service():
     return ServiceInfo(
         slug="achats",
         label="Groupements d'achats",
-        description="Groupements de commandes des communes : adhésions, délibérations et besoins.",
+        description="Groupements de commandes des communes : convention, recensement des besoins, attribution, "
+        "répartition des frais et économies.",
         icon="panier",
         version=__version__,
         platform=">=0.1,<1",
+        # The groupements belong to the intercommunality (its coordinator): their tables live in the public schema.
+        shared_app="plugins.achats.coordination",
     )
 
 
@@ -46,6 +49,40 @@ def mutualise_community_urls():
 @hookimpl
 def mutualise_navigation(request, space):
     return [NavEntry(label="Groupements d'achats", url_name="index")]
+
+
+@hookimpl
+def mutualise_dashboard_widgets(request, space):
+    if space == "commune":
+        return [Widget(title="Recensements en attente de réponse", url_name="widget")]
+    return [Widget(title="Recensements ouverts", url_name="widget")]
+
+
+@hookimpl
+def mutualise_api_routes(space):
+    from plugins.achats import api
+
+    if space == "commune":
+        return [
+            ApiRoute("groupements", api.CommuneGroupementViewSet, "groupement"),
+            ApiRoute("besoins", api.CommuneNeedViewSet, "besoin"),
+        ]
+    return [
+        ApiRoute("groupements", api.CommunityGroupementViewSet, "groupement"),
+        ApiRoute("besoins", api.CommunityNeedViewSet, "besoin"),
+    ]
+
+
+@hookimpl
+def mutualise_periodic_tasks():
+    from celery.schedules import crontab
+
+    # Every morning while a census is open; the task itself sends at most one reminder a day per commune.
+    return [
+        PeriodicTask(
+            name="relances-recensement", task="plugins.achats.tasks.remind_census", schedule=crontab(hour=8, minute=0)
+        )
+    ]
 
 
 @hookimpl
