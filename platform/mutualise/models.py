@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -191,3 +193,33 @@ class ServiceLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} P{self.priority} dès le {self.valid_from:%d/%m/%Y}"
+
+
+class OutboxMessage(models.Model):
+    """A task to queue, written in the transaction of the change that calls for it (see ``mutualise.outbox``).
+
+    Its id is the Celery task id: a task that takes effect once records ``done_at`` in the same transaction as its
+    effect, so that a message delivered twice (a worker lost mid-task, a relay after a lost acknowledgement) acts
+    once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(_("tâche"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("arguments nommés"), default=dict, blank=True)
+    schema = models.CharField(_("schéma"), max_length=63, help_text=_("Le schéma où la tâche s'exécute."))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    published_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("tentatives de transmission"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    done_at = models.DateTimeField(_("effectué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message en attente")
+        verbose_name_plural = _("messages en attente")
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_pending", condition=models.Q(published_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} ({self.schema})"

@@ -76,6 +76,7 @@ def community_home(request: HttpRequest) -> HttpResponse:
     from tenants.models import SubscriptionRequest
     from tenants.subscriptions import subscription_matrix
 
+    registry = get_registry()
     matrix = subscription_matrix()
     rights = request_rights(request)
     mine = [s for s in matrix.services if rights.is_admin or s.slug in rights.service_roles]
@@ -85,7 +86,18 @@ def community_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mutualise/community_home.html",
-        {"matrix": matrix, "services": [(s, matrix.count(s.slug)) for s in mine], "pending": pending},
+        {
+            "matrix": matrix,
+            "services": [
+                (
+                    s,
+                    matrix.count(s.slug),
+                    registry.call(s.slug, "mutualise_dashboard_widgets", request=request, space="community") or [],
+                )
+                for s in mine
+            ],
+            "pending": pending,
+        },
     )
 
 
@@ -123,12 +135,46 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached now (down, restarting, no free connection)."""
+    import psycopg
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # the pool is optional
+        PoolTimeout = psycopg.OperationalError  # noqa: N806
+
+    return isinstance(error, OperationalError | InterfaceError | psycopg.OperationalError | PoolTimeout)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    # The layout, but no context processors: the error may come from the database they read.
+    """The 500 page, or 503 while the database cannot be reached; in JSON under ``/api/``.
+
+    Django calls it while handling the exception, so ``sys.exc_info()`` names it. The layout, but no context
+    processors: the error may come from the database they read.
+    """
+    import sys
+
     from django.template import loader
 
-    context = {"instance_name": "Mutualise", "request": request}
-    return HttpResponse(loader.get_template("500.html").render(context), status=500)
+    unavailable = database_unavailable(sys.exc_info()[1])
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        if unavailable:
+            body = {
+                "detail": str(_("Service momentanément indisponible : réessayez dans quelques instants.")),
+                "code": "service_indisponible",
+            }
+        else:
+            body = {"detail": str(_("Erreur du serveur : elle a été enregistrée.")), "code": "erreur_serveur"}
+        response: HttpResponse = JsonResponse(body, status=status)
+    else:
+        context = {"instance_name": "Mutualise", "request": request}
+        response = HttpResponse(loader.get_template(f"{status}.html").render(context), status=status)
+    if unavailable:
+        response["Retry-After"] = "15"
+    return response
 
 
 class ServiceCommunityView(TemplateView):

@@ -8,12 +8,12 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from mutualise import outbox
 from mutualise.accounts.models import ServiceMembership, User
 from mutualise.accounts.notifications import email_recipients
 from mutualise.demandes.rules import OPEN_STATUSES
@@ -34,8 +34,12 @@ def service_agents(service: str, *, responsables_only: bool = False) -> list[Use
 
 
 def queue(event: str, commune, demande_id: int, **extra) -> None:
-    """Send the e-mails of ``event`` once the current transaction commits (never for a change rolled back)."""
-    transaction.on_commit(lambda: notify.delay(event, commune.insee_code, demande_id, **extra))
+    """Send the e-mails of ``event`` once the current transaction commits (never for a change rolled back).
+
+    Through the outbox: the message is written with the change, so a broker down at that moment delays the
+    e-mails but loses none.
+    """
+    outbox.enqueue(notify, event, commune.insee_code, demande_id, **extra)
 
 
 def _send(recipients: list[User], subject: str, template: str, context: dict) -> int:
@@ -45,9 +49,19 @@ def _send(recipients: list[User], subject: str, template: str, context: dict) ->
     return send_mail(subject, body, None, [user.email for user in recipients])
 
 
-@shared_task(name="mutualise.demandes.notify", acks_late=True)
-def notify(event: str, insee_code: str, demande_id: int, author_id: int | None = None, internal: bool = False) -> int:
-    """E-mail the people concerned by ``event`` (``nouvelle``, ``message``, ``statut``); returns how many got it."""
+@shared_task(name="mutualise.demandes.notify", bind=True, acks_late=True)
+def notify(
+    self, event: str, insee_code: str, demande_id: int, author_id: int | None = None, internal: bool = False
+) -> int:
+    """E-mail the people concerned by ``event`` (``nouvelle``, ``message``, ``statut``); returns how many got it.
+
+    A message delivered again after it was done sends nothing (see ``mutualise.outbox.once``).
+    """
+    with outbox.once(self.request.id) as first:
+        return _notify(event, insee_code, demande_id, author_id, internal) if first else 0
+
+
+def _notify(event: str, insee_code: str, demande_id: int, author_id: int | None, internal: bool) -> int:
     from mutualise.demandes.models import Demande
 
     commune = Commune.objects.get(insee_code=insee_code)
