@@ -107,7 +107,9 @@ def test_shared_apps_migrations_do_not_send_communes_to_the_executor(db, execute
 def test_a_missing_migration_is_applied_for_real(db, executed):
     """Drop a service's tables and records in one commune: ``migrate`` recreates them there, and only there."""
     executed.run = True
-    informatique = [model._meta.db_table for model in apps.get_app_config("informatique").get_models()]
+    informatique = [
+        model._meta.db_table for model in apps.get_app_config("informatique").get_models(include_auto_created=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE " + ", ".join(f'"{GIGNAC_SCHEMA}"."{table}"' for table in informatique) + " CASCADE")
     forget(GIGNAC_SCHEMA, "informatique")

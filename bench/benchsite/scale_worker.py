@@ -98,7 +98,7 @@ def schemas(job: int, jobs: int) -> dict:
 def _tables(app: str) -> list[str]:
     from django.apps import apps
 
-    return [model._meta.db_table for model in apps.get_app_config(app).get_models()]
+    return [model._meta.db_table for model in apps.get_app_config(app).get_models(include_auto_created=True)]
 
 
 def behind(schema: str, app: str) -> dict:

@@ -140,7 +140,8 @@ else:
     from mutualise import embedded
 
     DATABASES = {"default": {**embedded.start(DATA_DIR), "CONN_MAX_AGE": 60}}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, which also knows the search path of each pooled connection (mutualise.postgresql_backend).
+DATABASES["default"]["ENGINE"] = "mutualise.postgresql_backend"
 if env_bool("MUTUALISE_DB_POOL"):
     # psycopg's pool (Django ≥ 5.1): connections are reused across requests, so persistent ones are off.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
