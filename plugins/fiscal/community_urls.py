@@ -1,5 +1,10 @@
 from django.urls import path
 
-from mutualise.views import ServiceCommunityView
+from plugins.fiscal import community
 
-urlpatterns = [path("", ServiceCommunityView.as_view(), name="index")]
+urlpatterns = [
+    path("", community.index, name="index"),
+    path("rei/import/", community.rei_import, name="rei_import"),
+    path("locaux/import/", community.locals_import, name="locals_import"),
+    path("locaux/import/<str:job>/", community.locals_import_progress, name="locals_import_progress"),
+]

@@ -1,7 +1,7 @@
 """The Observatoire fiscal service's face to the platform: its hook implementations."""
 
 from mutualise import __version__, hookimpl
-from mutualise.contract import NavEntry, RequestType, ServiceInfo
+from mutualise.contract import ApiRoute, NavEntry, RequestType, ServiceInfo, Widget
 
 
 @hookimpl
@@ -33,6 +33,23 @@ def mutualise_community_urls():
 @hookimpl
 def mutualise_navigation(request, space):
     return [NavEntry(label="Observatoire fiscal", url_name="index")]
+
+
+@hookimpl
+def mutualise_dashboard_widgets(request, space):
+    return [Widget(title="Observatoire fiscal", url_name="widget")] if space == "commune" else []
+
+
+@hookimpl
+def mutualise_api_routes(space):
+    from plugins.fiscal import api
+
+    if space == "commune":
+        return [
+            ApiRoute("bases", api.FiscalBaseViewSet, "base"),
+            ApiRoute("signalements", api.SignalementViewSet, "signalement"),
+        ]
+    return [ApiRoute("territoire", api.TerritoryViewSet, "territoire")]
 
 
 @hookimpl

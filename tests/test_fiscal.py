@@ -1,0 +1,347 @@
+"""Observatoire fiscal: REI imports (both forms), indicators, anomaly rules, signalements and fiscal secrecy."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from mutualise.accounts.models import CommuneMembership, ServiceMembership
+from mutualise.models import AuditEntry
+from mutualise.templatetags.mutualise import euros, percent
+from plugins.fiscal import anomalies, queries, rules
+from plugins.fiscal.models import FiscalBase, Local, Permit, Signalement
+from tenants.subscriptions import enable_service
+from tests.conftest import make_user
+
+WIDE = (
+    "\ufeffDEP;DIR;COM;LIBCOM;Q02;E11;E12;E12VOTE;E13;E14\r\n"
+    "34;0;114;GIGNAC;243400694;7 654 321;47,85;47,85;3 662 593;4 210\r\n"
+    "34;0;239;SAINT-ANDRE-DE-SANGONIS;243400694;6 012 000;44,10;44,10;2 651 292;3 800\r\n"
+    "34;0;999;COMMUNE HORS INSTANCE;243400000;100;10;10;10;1\r\n"
+    "30;0;189;NIMES;243000643;100;10;10;10;1\r\n"
+)
+LONG = (
+    "\ufeffannee;idcom;libcom;var;varlib;categorie;dispositif_fiscal;destinataire;valeur;dep;reg;population\r\n"
+    "2024;34114;Gignac;E11;FB COMMUNE BASE NETTE;Base;Taxe foncière sur les propriétés bâties;Commune;7654321;34;76;6713\r\n"
+    "2024;34114;Gignac;E12;FB COMMUNE TAUX NET;Taux;Taxe foncière sur les propriétés bâties;Commune;47,85;34;76;6713\r\n"
+    "2024;34114;Gignac;E13;FB COMMUNE MONTANT REEL;Produit;Taxe foncière sur les propriétés bâties;Commune;3662593;34;76;6713\r\n"
+    "2024;34114;Gignac;E31;FB GFP BASE NETTE;Base;Taxe foncière sur les propriétés bâties;GFP;7654321;34;76;6713\r\n"
+    "2024;34114;Gignac;XNB1;Base nette FNB;Base;Taxe foncière sur les propriétés non bâties;Commune;160000;34;76;6713\r\n"
+    "2024;34114;Gignac;XNB2;Taux voté FNB;Taux;Taxe foncière sur les propriétés non bâties;Commune;92,3;34;76;6713\r\n"
+    "2024;34114;Gignac;XTH1;Base nette THRS;Base;Taxe d'habitation sur les résidences secondaires;Commune;1050000;34;76;6713\r\n"
+    "2024;34114;Gignac;XTH3;Exonérations THRS;Exoneration;Taxe d'habitation sur les résidences secondaires;Commune;1;34;76;6713\r\n"
+    "2024;30189;Nîmes;E11;FB COMMUNE BASE NETTE;Base;Taxe foncière sur les propriétés bâties;Commune;1;30;76;148000\r\n"
+)
+
+
+@pytest.fixture
+def fiscal(commune, other_commune):
+    enable_service(commune, "fiscal", start=datetime.date(2020, 1, 1))
+    enable_service(other_commune, "fiscal", start=datetime.date(2020, 1, 1))
+
+
+@pytest.fixture
+def fiscal_agent(db):
+    user = make_user("analyste@cc.test")
+    ServiceMembership.objects.create(user=user, service="fiscal", role="agent")
+    return user
+
+
+@pytest.fixture
+def referent(commune):
+    user = make_user("maire@gignac.test")
+    CommuneMembership.objects.create(user=user, commune=commune, role="referent")
+    return user
+
+
+def upload(client, content: str | bytes, url="/services/fiscal/rei/import/", **extra):
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return client.post(url, {"file": SimpleUploadedFile("rei.csv", data), **extra})
+
+
+def bases(commune) -> dict:
+    with schema_context(commune.schema_name):
+        return {(b.year, b.tax): b for b in FiscalBase.objects.all()}
+
+
+# -- REI ----------------------------------------------------------------------------------------------------------
+
+
+def test_the_service_imports_a_wide_rei_file_into_each_commune_schema(
+    commune, other_commune, fiscal, fiscal_agent, client_on
+):
+    client = client_on(None, fiscal_agent)
+    response = upload(client, WIDE, year="2025")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    gignac, saint_andre = bases(commune)[2025, "tfpb"], bases(other_commune)[2025, "tfpb"]
+    assert (gignac.base, gignac.rate, gignac.voted_rate, gignac.product, gignac.articles) == (
+        Decimal("7654321"),
+        Decimal("47.850"),
+        Decimal("47.850"),
+        Decimal("3662593"),
+        4210,
+    )
+    assert saint_andre.base == Decimal("6012000") and gignac.source == "rei"
+    page = client.get("/services/fiscal/").content.decode()
+    assert "2 ligne(s) de 2 autre(s) commune(s) écartée(s)" in page
+
+
+def test_a_commune_imports_only_its_own_rows_from_a_comma_file(commune, other_commune, fiscal, referent, client_on):
+    comma = "ANNEE,DEP,COM,E11,E12,E13,E14\n2025,34,114,7654321,47.85,3662593,4210\n2025,34,239,1,1,1,1\n"
+    response = upload(client_on(commune, referent), comma)
+    assert response.status_code == 302
+    assert bases(commune)[2025, "tfpb"].rate == Decimal("47.850")
+    assert bases(other_commune) == {}
+
+
+def test_the_ofgl_long_file(commune, other_commune, fiscal, fiscal_agent, client_on):
+    response = upload(client_on(None, fiscal_agent), LONG)
+    assert response.status_code == 302
+    rows = bases(commune)
+    assert (rows[2024, "tfpb"].base, rows[2024, "tfpb"].rate, rows[2024, "tfpb"].product) == (
+        Decimal("7654321"),
+        Decimal("47.850"),
+        Decimal("3662593"),
+    )
+    assert rows[2024, "tfpnb"].base == Decimal("160000") and rows[2024, "tfpnb"].voted_rate == Decimal("92.300")
+    assert rows[2024, "thrs"].base == Decimal("1050000") and rows[2024, "tfpb"].source == "ofgl"
+    assert set(rows) == {(2024, "tfpb"), (2024, "tfpnb"), (2024, "thrs")}  # the GFP and exonération rows left out
+
+
+def test_a_long_file_without_bom_with_commas(commune, fiscal, fiscal_agent, client_on):
+    text = LONG.lstrip("\ufeff").replace(";", "|").replace(",", ".").replace("|", ",").replace("\r\n", "\n")
+    text = text.replace("Taxe d'habitation", "THRS")  # no comma inside the cells any more: nothing to quote
+    assert upload(client_on(None, fiscal_agent), text).status_code == 302
+    assert bases(commune)[2024, "tfpb"].rate == Decimal("47.850")
+
+
+def test_one_bad_line_and_nothing_is_written(commune, other_commune, fiscal, fiscal_agent, client_on):
+    bad = WIDE + "34;0;114;GIGNAC;243400694;beaucoup;47,85;47,85;1;1\r\n34;0;ABC;X;1;1;1;1;1;1\r\n"
+    bad += "34;0;010;ANIANE;243400694;1;1;1;1;2,5\r\n"
+    response = upload(client_on(None, fiscal_agent), bad, year="2025")
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "3 erreurs : rien n'a été importé." in body
+    assert "Ligne 6 : nombre illisible « beaucoup »" in body
+    assert "Ligne 7 : code commune illisible" in body
+    assert "Ligne 8 : nombre d&#x27;articles illisible « 2,5 »" in body
+    assert bases(commune) == {} and bases(other_commune) == {}
+
+
+def test_a_wide_file_needs_its_year(commune, fiscal, fiscal_agent, client_on):
+    response = upload(client_on(None, fiscal_agent), WIDE)
+    assert response.status_code == 400 and "ne donne pas l&#x27;année" in response.content.decode()
+
+
+def test_a_lecteur_cannot_import(commune, fiscal, client_on):
+    lecteur = make_user("elu@gignac.test")
+    CommuneMembership.objects.create(user=lecteur, commune=commune, role="lecteur")
+    assert upload(client_on(commune, lecteur), WIDE, year="2025").status_code == 403
+
+
+# -- Indicators ---------------------------------------------------------------------------------------------------
+
+
+def test_indicator_functions():
+    assert rules.per_inhabitant(Decimal("7654321"), 6713) == Decimal("1140.22")
+    assert rules.per_inhabitant(Decimal(1), 0) is None
+    assert rules.evolution(Decimal(1100), Decimal(1000)) == Decimal("0.1")
+    # 2024: +3.9 % of revaluation; a base that grew by exactly that did not grow in volume
+    assert rules.evolution_net_of_revaluation(Decimal(1039), Decimal(1000), 2024) == 0
+    assert rules.evolution_net_of_revaluation(Decimal(1100), Decimal(1000), 2026).quantize(
+        Decimal("0.0001")
+    ) == Decimal("0.0913")
+    assert rules.evolution_net_of_revaluation(Decimal(1), Decimal(1), 2019) is None  # unknown coefficient
+    assert rules.average_rental_value(Decimal(1000), 3) == Decimal("333.33")
+    assert rules.share_of_categories({5: 60, 6: 30, 7: 8, 8: 2}) == Decimal("0.1")
+    assert rules.rate_gap(Decimal("47.85"), Decimal("45")) == Decimal("2.85")
+    aggregate = rules.aggregate(
+        [
+            {"rate": Decimal(40), "base": Decimal(1000), "product": Decimal(400), "population": 10},
+            {"rate": Decimal(50), "base": Decimal(3000), "product": Decimal(1500), "population": 10},
+            {"rate": Decimal(60), "base": None, "product": None, "population": 10},
+        ]
+    )
+    assert (aggregate.communes, aggregate.mean_rate, aggregate.median_rate) == (3, Decimal(50), Decimal(50))
+    assert aggregate.weighted_rate == Decimal("47.500") and aggregate.median_base_per_inhabitant == Decimal(200)
+    [current, previous] = rules.tax_indicators(
+        [
+            {"year": 2025, "tax": "tfpb", "base": Decimal(1017), "rate": Decimal(40), "product": None, "articles": 3},
+            {"year": 2024, "tax": "tfpb", "base": Decimal(1000), "rate": Decimal(40), "product": None, "articles": 3},
+        ],
+        100,
+    )
+    assert current.year == 2025 and current.evolution_net == 0 and previous.evolution is None
+
+
+def test_the_territory_aggregates_in_sql_match_the_rules(commune, other_commune, fiscal):
+    figures = {commune: (Decimal(1000), Decimal(40)), other_commune: (Decimal(3000), Decimal(50))}
+    for target, (base, rate) in figures.items():
+        with schema_context(target.schema_name):
+            FiscalBase.objects.create(year=2025, tax="tfpb", base=base, rate=rate, product=base * rate / 100)
+    aggregate = queries.territory_aggregates([commune, other_commune])[2025, "tfpb"]
+    expected = rules.aggregate(
+        [
+            {"rate": rate, "base": base, "product": base * rate / 100, "population": c.population}
+            for c, (base, rate) in figures.items()
+        ]
+    )
+    assert aggregate == expected
+
+
+def test_a_commune_sees_the_territory_only_as_aggregates(commune, other_commune, fiscal, commune_agent, client_on):
+    with schema_context(other_commune.schema_name):
+        FiscalBase.objects.create(year=2025, tax="tfpb", base=Decimal(6012345), rate=Decimal("44.1"), product=1)
+    with schema_context(commune.schema_name):
+        FiscalBase.objects.create(year=2025, tax="tfpb", base=Decimal(7654321), rate=Decimal("47.85"), product=2)
+        FiscalBase.objects.create(year=2024, tax="tfpb", base=Decimal(7400000), rate=Decimal("47.85"), product=2)
+    page = client_on(commune, commune_agent).get("/services/fiscal/").content.decode()
+    assert euros(Decimal(7654321), 0) in page and 'role="img"' in page and "<title" in page
+    assert percent(Decimal("45.975")) in page  # the mean of 47.85 and 44.1
+    assert "6012345" not in page.replace("\u202f", "").replace("\xa0", "") and "Saint-André" not in page
+
+
+# -- Anomalies, signalements, secrecy -----------------------------------------------------------------------------
+
+
+def local(local_id, **fields):
+    values = {"parcel": "34114000AB0001", "affectation": "H", "category": 5, "rental_value": Decimal(3000)}
+    return Local(local_id=local_id, **{**values, **fields})
+
+
+@pytest.fixture
+def gignac_locals(commune, fiscal):
+    with schema_context(commune.schema_name):
+        Local.objects.bulk_create(
+            [
+                local("0000001", category=7, year_built=2015, owner_name="DUPONT Jean", address="1 rue du Pont"),
+                local("0000002", category=8, year_built=1890),
+                local("0000003", vacant=True, vacant_since=2019, category=6),
+                local("0000004", exoneration="NC", exoneration_start=2015, exoneration_end=2023),
+                local("0000005", parcel="34114000AC0010", year_built=1990),
+                local("0000006", affectation="P", category=7, year_built=2020),
+            ]
+        )
+        FiscalBase.objects.create(year=2025, tax="tfpb", base=1, rate=Decimal("47.85"), product=1)
+        Permit.objects.create(
+            reference="PC03411423X0042",
+            parcel="34114000AC0010",
+            address="chemin neuf",
+            granted_on=datetime.date(2023, 3, 1),
+            completed_on=datetime.date(2024, 6, 1),
+        )
+        Permit.objects.create(
+            reference="PC03411425X0001", parcel="34114000AC0011", completed_on=datetime.date(2026, 9, 1)
+        )
+
+
+def test_the_anomaly_rules(commune, gignac_locals):
+    with schema_context(commune.schema_name):
+        assert anomalies.detect(datetime.date(2026, 11, 26)) == 4
+        found = {(s.rule, s.local_id or s.permit_reference) for s in Signalement.objects.all()}
+        assert found == {
+            ("categorie_recente", "0000001"),
+            ("vacance_longue", "0000003"),
+            ("exoneration_expiree", "0000004"),
+            ("construction_non_taxee", "PC03411423X0042"),
+        }
+        assert "mal classé" in Signalement.objects.get(local_id="0000001").reason
+        assert anomalies.detect(datetime.date(2026, 11, 26)) == 0  # already flagged
+        Signalement.objects.all().delete()
+        anomalies.save_settings({"vacance_longue": (True, 10), "categorie_recente": (False, 25)})
+        found = {s.rule for s in Signalement.objects.all()}
+        anomalies.detect(datetime.date(2026, 11, 26))
+        found = {s.rule for s in Signalement.objects.all()}
+        assert found == {"exoneration_expiree", "construction_non_taxee"}
+
+
+def test_an_accepted_signalement_records_its_gains(commune, gignac_locals):
+    with schema_context(commune.schema_name):
+        anomalies.detect(datetime.date(2026, 11, 26))
+        item = Signalement.objects.get(local_id="0000001")
+        anomalies.record_outcome(item, "accepte", Decimal(4000), datetime.date(2026, 11, 20))
+        item.refresh_from_db()
+        # VL +1 000 € → TFPB base +500 € (half the VL) → product at 47.85 %
+        assert (item.base_gain, item.product_gain) == (Decimal("500.00"), Decimal("239.25"))
+        anomalies.record_outcome(item, "rejete", None, None)
+        item.refresh_from_db()
+        assert item.base_gain is None
+
+
+def test_the_ccid_list_is_exported_and_audited(commune, gignac_locals, referent, client_on):
+    from openpyxl import load_workbook
+
+    client = client_on(commune, referent)
+    assert client.post("/services/fiscal/signalements/detecter/").status_code == 302
+    response = client.get("/services/fiscal/signalements/export/xlsx/")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][:7] == (
+        "Identifiant du local",
+        "Adresse",
+        "Parcelle",
+        "Catégorie actuelle",
+        "VL actuelle (€)",
+        "Motif",
+        "Action proposée",
+    )
+    first = next(r for r in rows if r[0] == "0000001")
+    assert first[1:4] == ("1 rue du Pont", "34114000AB0001", 7) and "reclassement" in first[6]
+    entry = AuditEntry.objects.get(action="export", service="fiscal")
+    assert entry.commune == commune and entry.actor == referent
+    assert client.get("/services/fiscal/signalements/export/pdf/").status_code == 404
+
+
+def test_cadastral_data_is_kept_to_referents_and_the_service(
+    commune, other_commune, gignac_locals, commune_agent, referent, fiscal_agent, client_on
+):
+    for path in (
+        "/services/fiscal/locaux/",
+        "/services/fiscal/signalements/",
+        "/services/fiscal/signalements/export/xlsx/",
+        "/services/fiscal/locaux/import/",
+        "/api/v1/fiscal/signalements/",
+    ):
+        assert client_on(commune, commune_agent).get(path).status_code == 403, path
+    assert "DUPONT Jean" in client_on(commune, referent).get("/services/fiscal/locaux/").content.decode()
+    assert "DUPONT Jean" in client_on(commune, fiscal_agent).get("/services/fiscal/locaux/").content.decode()
+    # the agent still sees the bases and indicators
+    assert client_on(commune, commune_agent).get("/services/fiscal/").status_code == 200
+    # another commune's référent sees their own (empty) table, never Gignac's rows
+    referent_b = make_user("maire@saint-andre.test")
+    CommuneMembership.objects.create(user=referent_b, commune=other_commune, role="referent")
+    page = client_on(other_commune, referent_b).get("/services/fiscal/locaux/").content.decode()
+    assert "Aucun local importé" in page and "DUPONT" not in page
+    assert client_on(commune, referent_b).get("/services/fiscal/locaux/").status_code in (302, 403)
+
+
+def test_the_api(commune, other_commune, fiscal, referent, fiscal_agent, commune_agent, client_on):
+    with schema_context(commune.schema_name):
+        FiscalBase.objects.create(year=2025, tax="tfpb", base=Decimal(1000), rate=Decimal(40), product=400)
+    own = client_on(commune, commune_agent).get("/api/v1/fiscal/bases/").json()
+    assert (
+        [(r["year"], r["tax"], r["base"]) for r in own["results"] if True] == [(2025, "tfpb", "1000")]
+        if isinstance(own, dict)
+        else [(r["year"], r["tax"], r["base"]) for r in own] == [(2025, "tfpb", "1000")]
+    )
+    assert client_on(commune, referent).get("/api/v1/fiscal/signalements/").status_code == 200
+    territory = client_on(None, fiscal_agent).get("/api/v1/fiscal/territoire/").json()
+    assert [(r["insee"], r["base"]) for r in territory] == [("34114", "1000")]
+
+
+def test_the_community_page_reads_every_commune_in_one_query(
+    commune, other_commune, fiscal, fiscal_agent, client_on, django_assert_max_num_queries
+):
+    for target in (commune, other_commune):
+        with schema_context(target.schema_name):
+            FiscalBase.objects.create(year=2025, tax="tfpb", base=Decimal(1000), rate=Decimal(40), product=400)
+    client = client_on(None, fiscal_agent)
+    client.get("/services/fiscal/")
+    with django_assert_max_num_queries(12):
+        page = client.get("/services/fiscal/").content.decode()
+    assert "Gignac" in page and "Saint-André-de-Sangonis" in page
