@@ -212,7 +212,8 @@ def test_a_commune_without_the_service_does_not_see_the_campaign(
     assert b.get("/services/achats/").status_code == 403
     assert b.get(f"/services/achats/groupements/{groupement.pk}/").status_code == 403
     assert b.get("/api/v1/achats/groupements/").status_code == 403
-    # enabled later, it was not invited to this campaign: it does not see it either
+    # enabled once the census is closed, it was not invited to this campaign: it does not see it either
+    services.change_status(groupement, S.RECENSEMENT_CLOS)
     enable_service(other_commune, "achats", start=datetime.date(2020, 1, 1))
     assert b.get(f"/services/achats/groupements/{groupement.pk}/").status_code == 404
     assert "Papier 2027" not in b.get("/services/achats/").content.decode()
@@ -459,3 +460,50 @@ def test_widgets_and_bilan(commune, other_commune, both_enabled, commune_agent, 
     values = {i.label: i.value for i in section.indicators}
     assert values["Groupements"] == 1 and values["Membres par groupement (moyenne)"] == Decimal("2.0")
     assert groupement.pk
+
+
+def test_a_commune_joining_during_the_census_is_invited(
+    commune, other_commune, referent_b, client_on, django_capture_on_commit_callbacks
+):
+    enable_service(commune, "achats", start=datetime.date(2020, 1, 1))
+    groupement = make_groupement()
+    closed = make_groupement(S.RECENSEMENT_CLOS)
+    with django_capture_on_commit_callbacks(execute=True):
+        enable_service(other_commune, "achats", start=datetime.date(2020, 1, 1))
+    assert Member.objects.filter(groupement=groupement, commune=other_commune).exists()
+    assert not Member.objects.filter(groupement=closed, commune=other_commune).exists()
+    assert client_on(other_commune, referent_b).get(f"/services/achats/groupements/{groupement.pk}/").status_code == 200
+
+
+def test_orders_after_the_award_feed_the_summary_and_the_quantities_key(
+    commune, other_commune, both_enabled, commune_agent, client_on
+):
+    groupement = answered_groupement(commune, other_commune)
+    a4, _a3 = articles(groupement)
+    client = client_on(commune, commune_agent)
+    url = f"/services/achats/groupements/{groupement.pk}/commandes/"
+    order = {"article": a4.pk, "date": "15/11/2026", "quantity": "30", "reference": "BC-1"}
+    client.post(url, order)
+    assert not NeedSummary.objects.filter(ordered_quantity__gt=0).exists()  # not before the award
+    Groupement.objects.filter(pk=groupement.pk).update(
+        status=S.EXECUTION, procedure_costs=Decimal("90"), cost_key="quantites"
+    )
+    groupement.articles.update(awarded_price=Decimal("2"))
+    assert client.post(url, order).status_code == 302
+    assert client.post(url, {**order, "reference": "BC-2", "quantity": "10"}).status_code == 302
+    assert client.post(url, {**order, "quantity": "-3"}).status_code == 400
+    assert NeedSummary.objects.get(commune=commune, article=a4).ordered_quantity == Decimal("40")
+    groupement.refresh_from_db()
+    shares = {line["commune"].insee_code: line["share"] for line in services.allocation(groupement)}
+    # once orders exist, the quantities key weighs what was ordered: Gignac 40 × 2 €, Saint-André nothing yet
+    assert shares == {"34114": Decimal("90.00"), "34239": Decimal("0.00")}
+    Groupement.objects.filter(pk=groupement.pk).update(cost_key="parts_egales")
+    groupement.refresh_from_db()
+    shares = {line["commune"].insee_code: line["share"] for line in services.allocation(groupement)}
+    assert shares == {"34114": Decimal("45.00"), "34239": Decimal("45.00")}
+
+
+def test_the_console_home_shows_the_open_censuses(commune, both_enabled, achats_agent, client_on):
+    make_groupement()
+    home = client_on(None, achats_agent).get("/")
+    assert home.status_code == 200 and "/services/achats/tableau-de-bord/" in home.content.decode()

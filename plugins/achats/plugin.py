@@ -108,6 +108,13 @@ def mutualise_activity_units(commune, start, end):
 
 
 @hookimpl
+def mutualise_service_enabled(commune, subscription):
+    from plugins.achats import services
+
+    services.invite_to_open_groupements(commune)
+
+
+@hookimpl
 def mutualise_demo_data(commune):
     from plugins.achats import demo
 

@@ -73,6 +73,18 @@ def invite_enabled_communes(groupement: Groupement) -> int:
     return len(new)
 
 
+def invite_to_open_groupements(commune) -> int:
+    """Invite a commune that joins the service to the groupements still before their consultation.
+
+    Only while the convention is being deliberated or the census is open: a member joining later would not benefit
+    from the procedure already launched (L2113-6 CCP).
+    """
+    open_ones = Groupement.objects.filter(status__in=(S.CONVENTION, S.RECENSEMENT)).exclude(members__commune=commune)
+    new = [Member(groupement=groupement, commune=commune) for groupement in open_ones]
+    Member.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
 @transaction.atomic
 def change_status(groupement: Groupement, target: str, *, user=None, today: datetime.date | None = None) -> None:
     """Move ``groupement`` to ``target`` if the rules allow it; invite the communes when the convention goes out."""
@@ -158,7 +170,7 @@ def award(groupement: Groupement, *, supplier: str, siret: str, costs: Decimal, 
 
 
 def allocation(groupement: Groupement) -> list[dict]:
-    """Per member having needs: population, estimated and ordered values, share of the procedure costs, savings.
+    """Per member having needs: the basis of its share, its share of the procedure costs, its savings.
 
     Reads the public schema only (two queries).
     """
@@ -166,11 +178,16 @@ def allocation(groupement: Groupement) -> list[dict]:
     lines: dict[int, list] = {}
     for need in NeedSummary.objects.filter(groupement=groupement).select_related("article"):
         lines.setdefault(need.commune_id, []).append(need)
-    amounts = {}
-    for member in members:
-        needs = lines.get(member.commune_id, [])
-        ordered = sum((n.ordered_quantity * (n.article.awarded_price or 0) for n in needs), Decimal(0))
-        amounts[member.commune.insee_code] = ordered if ordered else member.total_value
+    ordered = {
+        member.commune.insee_code: sum(
+            (n.ordered_quantity * (n.article.awarded_price or 0) for n in lines.get(member.commune_id, [])),
+            Decimal(0),
+        )
+        for member in members
+    }
+    # The quantities key weighs what was ordered once orders exist, the estimates before: never a mix of both.
+    estimated = {member.commune.insee_code: member.total_value for member in members}
+    amounts = ordered if any(ordered.values()) else estimated
     shares = rules.allocate_costs(
         groupement.procedure_costs,
         groupement.cost_key,
