@@ -259,6 +259,7 @@ def test_the_console_page_lists_and_changes_the_targets(db, community_admin, cli
     assert "08:30–12:00" in listing
     form = console.get("/niveaux-de-service/informatique/")
     assert form.status_code == 200 and 'value="4 h"' in form.content.decode()  # P1 resolution, in force today
+    assert "1 j = 7 h ouvrées" in form.content.decode()
 
     refused = console.post(
         "/niveaux-de-service/informatique/", level_post(p2_take_charge="1 j", p2_resolve="2 h", p3_resolve="trois")
@@ -285,7 +286,7 @@ def test_the_console_page_lists_and_changes_the_targets(db, community_admin, cli
     entry = AuditEntry.objects.get(action="niveaux_service.modifies")
     assert entry.actor == community_admin and entry.after["P2"]["prise_en_charge"] == "1 h 30 min"
     listing = console.get("/niveaux-de-service/").content.decode()
-    assert f"Changement prévu le {soon:%d/%m/%Y}" in listing
+    assert f"changement prévu le {soon:%d/%m/%Y}" in listing
 
 
 def test_who_may_see_and_change_the_targets(db, technicien, chef, client_on):
@@ -383,3 +384,19 @@ def test_breaches_are_flagged_from_each_service_s_own_deadlines(commune, commune
     assert fast_row.take_charge_breached and not fast_row.resolve_breached
     assert not slow_row.take_charge_breached
     assert flag_breaches(moment) == 0  # once
+
+
+def test_the_pages_show_the_service_level_and_missed_deadlines(
+    commune, commune_agent, technicien, informatique, client_on
+):
+    add_level("informatique", 3, 30, 120, JAN_2026)
+    demande = open_incident(commune, commune_agent)
+    page = client_on(commune, commune_agent).get(f"/demandes/{demande.pk}/").content.decode()
+    assert "prise en charge en 30 min, résolution en 2 h" in page
+    with schema_context(commune.schema_name):
+        Demande.objects.filter(pk=demande.pk).update(resolve_due=timezone.now() - timedelta(minutes=1))
+        services.move(commune, Demande.objects.get(pk=demande.pk), Status.SOLVED, by=technicien)
+    row = DemandeIndex.objects.get(demande_id=demande.pk)
+    assert row.resolve_breached and row.due_at is None
+    queue = client_on(None, technicien).get("/file/", {"status": "toutes"}).content.decode()
+    assert "délai non tenu" in queue

@@ -423,12 +423,13 @@ def service_levels(request: HttpRequest) -> HttpResponse:
     tables = []
     for service in _level_services(request):
         in_force = levels.targets_for(service.slug, today)
+        dates = [day for day, _t in levels.schedule(service.slug)]
         tables.append(
             {
                 "service": service,
-                "rows": [(level, label, in_force[level]) for level, label in Priority.choices],
+                "targets": [in_force[level] for level in Priority.values],
+                "since": next((day for day in dates if day <= today), None),
                 "scheduled": [(day, t) for day, t in levels.schedule(service.slug) if day > today],
-                "own": any(day <= today for day, _t in levels.schedule(service.slug)),
                 "editable": _may_edit_levels(request, service.slug),
             }
         )
@@ -437,7 +438,15 @@ def service_levels(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mutualise/console/service_levels.html",
-        {"tables": tables, "hours": hours, "calendar": calendar, "is_admin": rights.is_admin, "today": today},
+        {
+            "tables": tables,
+            "priorities": Priority.choices,
+            "hours": hours,
+            "calendar": calendar,
+            "is_admin": rights.is_admin,
+            "today": today,
+            "any_editable": any(t["editable"] for t in tables),
+        },
     )
 
 
@@ -474,7 +483,7 @@ def service_level_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "mutualise/console/service_level_edit.html",
-        {"service": service, "form": form, "day_hours": levels.format_minutes(DAY)},
+        {"service": service, "form": form, "day_hours": f"{DAY // 60} h"},
         status=400 if form.errors else 200,
     )
 
