@@ -254,6 +254,7 @@ def import_locals(
             raise ImportFailed([(0, "Le fichier est vide.")]) from None
         plan = plan_for(header)
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.fiscal_stage")  # left by an enclosing transaction
             cursor.execute(staging_sql())
             columns = ", ".join(["commune", *FIELD_NAMES])
             with cursor.copy(f"COPY pg_temp.fiscal_stage ({columns}) FROM STDIN (NULL '')") as copy:
@@ -444,15 +445,16 @@ def _stream(reader, plan: Plan, allowed: dict, copy, text, size: int, progress) 
                     out.append(parcels)
                 else:
                     out.append(_check_column(kind, columns[index], lines, errors))
+            if out[1] is not None:
+                batch_keys = set(zip(communes, out[1], strict=True))
+                if len(batch_keys) != len(rows) or not seen.isdisjoint(batch_keys):
+                    writing = False
+                    _duplicates(communes, out[1], lines(), seen, errors)
+                    continue
+                seen |= batch_keys
             if any(column is None for column in out):
                 writing = False
                 continue
-            batch_keys = set(zip(communes, out[1], strict=True))
-            if len(batch_keys) != len(rows) or not seen.isdisjoint(batch_keys):
-                writing = False
-                _duplicates(communes, out[1], lines(), seen, errors)
-                continue
-            seen |= batch_keys
             counts.update(communes)
             if writing and not errors.items:
                 out[1:] = [list(column) for column in out[1:]]
