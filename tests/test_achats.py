@@ -507,3 +507,66 @@ def test_the_console_home_shows_the_open_censuses(commune, both_enabled, achats_
     make_groupement()
     home = client_on(None, achats_agent).get("/")
     assert home.status_code == 200 and "/services/achats/tableau-de-bord/" in home.content.decode()
+
+
+def test_the_summary_can_be_checked_and_repaired_from_the_schemas(commune, other_commune, both_enabled):
+    from plugins.achats import indexing
+
+    groupement = answered_groupement(commune, other_commune)
+    assert indexing.check_commune(commune, repair=False).clean
+    a4, _a3 = articles(groupement)
+    NeedSummary.objects.filter(commune=commune, article=a4).update(quantity=1)
+    Member.objects.filter(commune=commune, groupement=groupement).update(total_value=0)
+    report = indexing.check_commune(commune, repair=True)
+    assert report.members == [groupement.pk] and report.needs == [(groupement.pk, a4.pk)]
+    assert indexing.check_commune(commune, repair=False).clean
+    assert NeedSummary.objects.get(commune=commune, article=a4).quantity == Decimal("100")
+    assert indexing.check_commune(other_commune, repair=False).clean
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("rebuild_achats_summary", "--check", stdout=out)
+    assert "conforme" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/achats/groupements/99999999999999999999999/",
+        "/services/achats/groupements/99999999999999999999999/export/xlsx/",
+        "/services/achats/groupements/1/export/pdf%00/",
+        "/api/v1/achats/besoins/?groupement=99999999999999999999999",
+        "/api/v1/achats/groupements/99999999999999999999999/",
+    ],
+)
+def test_hostile_identifiers_get_4xx(commune, both_enabled, commune_agent, client_on, path):
+    make_groupement()
+    response = client_on(commune, commune_agent).get(path)
+    assert response.status_code < 500
+    if "?" not in path:
+        assert 400 <= response.status_code < 500
+
+
+def test_hostile_answers_are_refused_in_french(commune, both_enabled, commune_agent, client_on):
+    groupement = make_groupement()
+    a4, _a3 = articles(groupement)
+    client = client_on(commune, commune_agent)
+    url = f"/services/achats/groupements/{groupement.pk}/"
+    for values in (
+        {f"q_{a4.pk}": "-5"},
+        {f"q_{a4.pk}": "1e400"},
+        {f"v_{a4.pk}": "NaN"},
+        {"deliberation_date": "31/02/2026"},
+        {"deliberation_date": "01/01/2999"},
+        {"deliberation_number": "x" * 31},
+        {f"q_{a4.pk}": "12\x00"},
+    ):
+        response = client.post(url, values)
+        assert response.status_code == 400, values
+        assert 'class="error"' in response.content.decode() or "form-errors" in response.content.decode()
+    with schema_context(commune.schema_name):
+        assert not Need.objects.exists() and not Answer.objects.exclude(deliberation_number="").exists()
+    assert not NeedSummary.objects.exists()
+    # fields that are not the answer's are ignored
+    assert client.post(url, {"status": "clos", "groupement_id": "3"}).status_code == 302
+    assert Groupement.objects.get(pk=groupement.pk).status == S.RECENSEMENT

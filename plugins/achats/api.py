@@ -47,6 +47,8 @@ class CommuneGroupementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = GroupementSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema is built without a commune
+            return Groupement.objects.none()
         return (
             Groupement.objects.filter(members__commune=self.request._request.commune)
             .exclude(status=Groupement.Status.PROJET)

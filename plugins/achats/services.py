@@ -262,6 +262,8 @@ def save_answer(commune, member: Member, values: dict[str, str], *, user=None, t
     groupement = Groupement.objects.get(pk=member.groupement_id)
     known = answer_fields(groupement)
     wanted = {name: str(value) for name, value in values.items() if name in known}
+    if not wanted:
+        return []
     only_deliberation = set(wanted) <= {"deliberation_date", "deliberation_number"}
     refusal = (
         rules.deliberation_refusal(groupement, today) if only_deliberation else rules.census_refusal(groupement, today)
