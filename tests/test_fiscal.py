@@ -345,3 +345,21 @@ def test_the_community_page_reads_every_commune_in_one_query(
     with django_assert_max_num_queries(12):
         page = client.get("/services/fiscal/").content.decode()
     assert "Gignac" in page and "Saint-André-de-Sangonis" in page
+
+
+def test_demo_data_is_plausible_and_idempotent(commune, fiscal, referent, client_on):
+    from plugins.fiscal import demo
+
+    with schema_context(commune.schema_name):
+        demo.create(commune)
+        counts = (FiscalBase.objects.count(), Local.objects.count(), Signalement.objects.count())
+        demo.create(commune)
+        assert (FiscalBase.objects.count(), Local.objects.count(), Signalement.objects.count()) == counts
+        tfpb = FiscalBase.objects.get(year=2026, tax="tfpb")
+        assert 800 < tfpb.base / commune.population < 1800 and 40 < tfpb.rate < 55
+        assert 40 <= counts[1] <= 400 and counts[2] > 0
+        assert Signalement.objects.filter(status="accepte").exclude(product_gain=None).exists()
+    page = client_on(commune, referent).get("/services/fiscal/")
+    assert page.status_code == 200 and "(fictif)" not in page.content.decode()
+    card = client_on(commune, referent).get("/services/fiscal/tableau-de-bord/").content.decode()
+    assert "Foncier bâti 2026" in card and "signalé" in card

@@ -457,7 +457,6 @@ def _stream(reader, plan: Plan, allowed: dict, copy, text, size: int, progress) 
                 continue
             counts.update(communes)
             if writing and not errors.items:
-                out[1:] = [list(column) for column in out[1:]]
                 copy.write("\n".join(map("\t".join, zip(*out, strict=True))) + "\n")
             if progress:
                 progress(min(text.buffer.tell() / size, 0.99) if size else 0)
