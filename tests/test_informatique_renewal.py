@@ -173,3 +173,32 @@ def test_the_community_forecast_reads_every_commune_in_one_query(commune, other_
 
 def test_a_commune_agent_cannot_see_the_community_forecast(commune, commune_agent, client_on):
     assert client_on(None, commune_agent).get("/services/informatique/renouvellement/").status_code == 403
+
+
+def test_the_service_sets_lifetimes_and_costs_for_the_instance(commune, commune_agent, informatique, client_on):
+    from mutualise.models import AuditEntry
+    from plugins.informatique.reglages.models import DeviceType, instance_tables
+
+    agent = make_user("technicien@cc.test")
+    ServiceMembership.objects.create(user=agent, service="informatique", role="responsable")
+    console = client_on(None, agent)
+    page = console.get("/services/informatique/reglages/")
+    assert page.status_code == 200 and 'value="5"' in page.content.decode()
+    lifetimes, costs = instance_tables()
+    data = {f"years_{k}": v for k, v in lifetimes.items()} | {f"cost_{k}": str(v) for k, v in costs.items()}
+    bad = console.post("/services/informatique/reglages/", data | {"years_pc": "0", "cost_portable": "cher"})
+    body = bad.content.decode()
+    assert bad.status_code == 400 and "supérieure ou égale à 1" in body and "Saisissez un nombre." in body
+    assert not DeviceType.objects.exists()
+    assert (
+        console.post("/services/informatique/reglages/", data | {"years_pc": "7", "cost_pc": "1 000"}).status_code
+        == 302
+    )
+    assert DeviceType.objects.get(kind="pc").lifetime_years == 7 and DeviceType.objects.count() == 1
+    entry = AuditEntry.objects.get(action="informatique.reglages.modifies")
+    assert entry.after == {"pc": {"annees": 7, "cout": "1000"}}
+    year = timezone.localdate().year
+    add_fleet(commune, year)
+    body = client_on(commune, commune_agent).get("/services/informatique/renouvellement/").content.decode()
+    assert f"{year} : 0 équipement(s)" in body  # the 6-year-old PC is due next year now
+    assert client_on(commune, commune_agent).post("/services/informatique/reglages/", data).status_code in (403, 404)

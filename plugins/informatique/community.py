@@ -8,18 +8,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.shortcuts import render
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mutualise import audit
 from mutualise.access import Policy, access
 from mutualise.exports import table_response
 from mutualise.plugins import get_registry
 from mutualise.services import communes_with_service
 from mutualise.views import ServiceCommunityView
 from plugins.informatique import fleet, rules
-from plugins.informatique.models import SchemaAction
+from plugins.informatique.forms import euro_field
+from plugins.informatique.models import Asset, SchemaAction
+from plugins.informatique.reglages.models import DeviceType, instance_tables
 from plugins.informatique.views import SERVICE, check_format, forecast_chart
 
 
@@ -124,5 +129,59 @@ def schema_actions(request):
             "actions": actions,
             "totals": sorted(totals.items()),
         },
+        status=400 if form.errors else 200,
+    )
+
+
+class DeviceTypesForm(forms.Form):
+    """Lifetime and replacement cost of every device type, on one page."""
+
+    def __init__(self, *args, lifetimes: dict, costs: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = list(Asset.Kind.choices)
+        for kind, label in self.kinds:
+            self.fields[f"years_{kind}"] = forms.IntegerField(
+                label=_("%(type)s : durée de vie (années)") % {"type": label},
+                min_value=1,
+                max_value=30,
+                initial=lifetimes.get(kind, rules.FALLBACK_LIFETIME),
+            )
+            self.fields[f"cost_{kind}"] = euro_field(DeviceType._meta.get_field("unit_cost"), initial=costs.get(kind))
+            self.fields[f"cost_{kind}"].label = _("%(type)s : coût de remplacement HT (€)") % {"type": label}
+            self.fields[f"cost_{kind}"].required = True
+
+
+@access(Policy.SERVICE)
+def device_types(request):
+    """The service sets, for the whole instance, the lifetime and replacement cost of each device type."""
+    lifetimes, costs = instance_tables()
+    form = DeviceTypesForm(request.POST or None, lifetimes=lifetimes, costs=costs)
+    if request.method == "POST" and form.is_valid():
+        before, after = {}, {}
+        with transaction.atomic():
+            for kind, _label in form.kinds:
+                years, cost = form.cleaned_data[f"years_{kind}"], form.cleaned_data[f"cost_{kind}"]
+                if (years, cost) != (lifetimes.get(kind), costs.get(kind)):
+                    before[kind] = {"annees": lifetimes.get(kind), "cout": costs.get(kind)}
+                    after[kind] = {"annees": years, "cout": cost}
+                    DeviceType.objects.update_or_create(
+                        kind=kind, defaults={"lifetime_years": years, "unit_cost": cost}
+                    )
+            if after:
+                audit.record(
+                    "informatique.reglages.modifies",
+                    service=SERVICE,
+                    target="Durées de vie et coûts",
+                    before=before,
+                    after=after,
+                )
+        messages.success(
+            request, gettext("Réglages enregistrés : le plan de renouvellement de chaque commune en tient compte.")
+        )
+        return redirect("informatique:device_types")
+    return render(
+        request,
+        "informatique/community_device_types.html",
+        {"service": get_registry().get(SERVICE), "form": form},
         status=400 if form.errors else 200,
     )

@@ -57,7 +57,9 @@ def fleet_groups(communes: Sequence) -> dict[str, list[rules.FleetGroup]]:
 
 def forecast_by_commune(communes: Sequence, first_year: int, years: int = 6) -> dict[str, list[rules.YearForecast]]:
     """The renewal forecast of each commune, from one statement over every schema."""
-    lifetimes, costs = rules.lifetimes(), rules.unit_costs()
+    from plugins.informatique.reglages.models import instance_tables
+
+    lifetimes, costs = instance_tables()
     return {
         code: rules.forecast(groups, first_year, years, lifetime_table=lifetimes, cost_table=costs)
         for code, groups in fleet_groups(communes).items()

@@ -62,11 +62,6 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def replacement_year(self) -> int | None:
-        """Purchase year + lifetime of the type (see :func:`rules.replacement_year`)."""
-        return rules.replacement_year(self.kind, self.purchase_date)
-
     def is_out_of_warranty(self, on: datetime.date | None = None) -> bool:
         return rules.out_of_warranty(self.warranty_end, on or timezone.localdate())
 

@@ -25,6 +25,7 @@ def mutualise_service():
         icon="ordinateur",
         version=__version__,
         platform=">=0.1,<1",
+        shared_app="plugins.informatique.reglages",
     )
 
 

@@ -13,6 +13,7 @@ from mutualise.contract import ActivityUnit, BilanSection, Indicator
 from plugins.informatique import fleet, rules
 from plugins.informatique.models import Asset
 from plugins.informatique.plugin import CATEGORIES
+from plugins.informatique.reglages.models import instance_tables
 
 SERVICE = "informatique"
 
@@ -151,4 +152,5 @@ def open_demandes_card(now) -> dict:
 def renewal_card(today: datetime.date) -> rules.YearForecast:
     """In the commune's schema: devices to replace this year (overdue included) and their estimated cost."""
     assets = Asset.objects.exclude(status=Asset.Status.RETIRED).only("kind", "purchase_date", "purchase_value")
-    return rules.forecast(rules.groups_of(assets), today.year, 1)[0]
+    lifetimes, costs = instance_tables()
+    return rules.forecast(rules.groups_of(assets), today.year, 1, lifetime_table=lifetimes, cost_table=costs)[0]

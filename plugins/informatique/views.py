@@ -23,6 +23,7 @@ from mutualise.views import ServiceLandingView
 from plugins.informatique import charts, imports, os_support, report, rules
 from plugins.informatique.forms import ContractForm, SchemaActionForm
 from plugins.informatique.models import Asset, Contract, SchemaAction
+from plugins.informatique.reglages.models import instance_tables
 
 SERVICE = "informatique"
 
@@ -273,9 +274,8 @@ def forecast_chart(chart_id: str, plan: list[rules.YearForecast], where: str) ->
     return charts.bar_chart(chart_id, title, desc, [(str(r.year), r.cost, euros(r.cost, 0)) for r in plan])
 
 
-def renewal_rows(today):
+def renewal_rows(today, lifetimes, costs):
     """The devices in use with their replacement year, estimated cost and flags, the soonest to replace first."""
-    lifetimes, costs = rules.lifetimes(), rules.unit_costs()
     assets = list(Asset.objects.exclude(status=Asset.Status.RETIRED))
     for asset in assets:
         asset.due_year = rules.replacement_year(asset.kind, asset.purchase_date, lifetimes)
@@ -291,8 +291,9 @@ def renewal_rows(today):
 def renewal_plan(request):
     """The commune's renewal plan: forecast per year (table and chart), then each device with its flags."""
     today = timezone.localdate()
-    assets = renewal_rows(today)
-    plan = rules.forecast(rules.groups_of(assets), today.year)
+    lifetimes, costs = instance_tables()
+    assets = renewal_rows(today, lifetimes, costs)
+    plan = rules.forecast(rules.groups_of(assets), today.year, lifetime_table=lifetimes, cost_table=costs)
     return render(
         request,
         "informatique/renewal.html",
@@ -307,9 +308,7 @@ def renewal_plan(request):
             undated=sum(1 for a in assets if a.purchase_date is None),
             no_warranty=sum(1 for a in assets if a.no_warranty),
             old_os=sum(1 for a in assets if a.old_os),
-            lifetimes=[
-                (label, rules.lifetimes().get(value, rules.FALLBACK_LIFETIME)) for value, label in Asset.Kind.choices
-            ],
+            lifetimes=[(label, lifetimes.get(value, rules.FALLBACK_LIFETIME)) for value, label in Asset.Kind.choices],
         ),
     )
 
@@ -322,7 +321,10 @@ def export_forecast(request, format: str):
     """The forecast per year as a table to download."""
     check_format(format)
     today = timezone.localdate()
-    plan = rules.forecast(rules.groups_of(renewal_rows(today)), today.year)
+    lifetimes, costs = instance_tables()
+    plan = rules.forecast(
+        rules.groups_of(renewal_rows(today, lifetimes, costs)), today.year, lifetime_table=lifetimes, cost_table=costs
+    )
     rows = ([r.year, r.count, r.overdue, r.cost] for r in plan)
     return table_response(
         request, f"renouvellement-{request.commune.slug}", FORECAST_COLUMNS, rows, format=format, service=SERVICE
@@ -362,7 +364,7 @@ def export_renewal_assets(request, format: str):
             a.os_end,
             a.old_os,
         ]
-        for a in renewal_rows(timezone.localdate())
+        for a in renewal_rows(timezone.localdate(), *instance_tables())
     )
     return table_response(
         request,

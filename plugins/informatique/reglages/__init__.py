@@ -1,0 +1,1 @@
+"""The Informatique service's own settings, in the public schema: lifetimes and unit costs per device type."""
