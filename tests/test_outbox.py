@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 import kombu.pools
 import pytest
@@ -72,8 +73,9 @@ def forget_broker_connections() -> None:
 
 
 @pytest.fixture
-def broker_down(tmp_path):
+def broker_down(tmp_path, monkeypatch):
     """A broker address where nothing listens yet; the application really tries to reach it."""
+    monkeypatch.setattr(outbox, "_paused_until", 0.0)  # restored after: the pause stays with this test
     port = free_port()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
@@ -88,19 +90,24 @@ def broker_down(tmp_path):
 def test_broker_down_the_action_succeeds_and_the_message_waits_for_it(
     commune, commune_agent, technicien, broker_down, tmp_path, django_capture_on_commit_callbacks, monkeypatch
 ):
+    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         demande = open_demande(commune, commune_agent)
-    assert demande.pk
+    assert demande.pk and time.monotonic() - started < 5  # the user is not kept waiting
     message = OutboxMessage.objects.get()
     assert message.published_at is None and message.attempts == 1 and message.last_error
     assert outbox.pending() == 1
+    # the next changes do not try again at once: their messages wait for the relay
+    with django_capture_on_commit_callbacks(execute=True), schema_context(commune.schema_name):
+        services.add_message(commune, demande, author=commune_agent, body="Toujours en panne", from_commune=True)
+    assert OutboxMessage.objects.filter(attempts=0).count() == 1 and outbox.pending() == 2
 
     monkeypatch.setattr(outbox, "RELAY_GRACE", datetime.timedelta(0))
     with redis_server(broker_down, tmp_path) as url:
-        assert outbox.relay() == 1
+        assert outbox.relay() == 2
         message.refresh_from_db()
         assert message.published_at is not None and message.attempts == 2
         queued = redis.Redis.from_url(url).lrange("celery", 0, -1)
-        assert len(queued) == 1 and str(message.pk).encode() in queued[0]
+        assert len(queued) == 2 and any(str(message.pk).encode() in item for item in queued)
         assert outbox.relay() == 0  # nothing twice
     assert outbox.pending() == 0

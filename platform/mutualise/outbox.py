@@ -14,6 +14,7 @@ message as done in the same transaction as the effect.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -31,6 +32,13 @@ RELAY_GRACE = timedelta(seconds=10)
 RELAY_BATCH = 500
 
 
+# After a failure, the publications that follow commits leave their messages to the relay for this long, so that
+# a broker down costs one user one short wait, not every user a wait each.
+PAUSE_AFTER_FAILURE = 30.0
+CONNECT_TIMEOUT = 1.0
+_paused_until = 0.0
+
+
 def enqueue(task, *args, **kwargs) -> OutboxMessage:
     """Queue ``task(*args, **kwargs)`` to run, in the schema of the current connection, once this transaction commits.
 
@@ -39,32 +47,49 @@ def enqueue(task, *args, **kwargs) -> OutboxMessage:
     message = OutboxMessage.objects.create(
         task=task.name, args=list(args), kwargs=kwargs, schema=connection.schema_name
     )
-    transaction.on_commit(lambda: publish([message.pk]))
+    transaction.on_commit(lambda: publish([message.pk], after_commit=True))
     return message
 
 
-def publish(ids) -> int:
-    """Hand the waiting messages ``ids`` to the broker; return how many went. A broker error leaves them waiting."""
+def publish(ids, *, after_commit: bool = False) -> int:
+    """Hand the waiting messages ``ids`` to the broker; return how many went. A broker error leaves them waiting.
+
+    One connection for the batch, with a short connection timeout: a broker down answers fast, and the user whose
+    action committed the message is not kept waiting.
+    """
+    global _paused_until
     from mutualise.celery import app
 
+    if after_commit and time.monotonic() < _paused_until:
+        return 0
+    messages = list(OutboxMessage.objects.filter(pk__in=list(ids), published_at__isnull=True).order_by("created_at"))
+    if not messages:
+        return 0
     sent = 0
-    for message in OutboxMessage.objects.filter(pk__in=list(ids), published_at__isnull=True).order_by("created_at"):
-        try:
-            app.tasks[message.task].apply_async(
-                args=message.args,
-                kwargs=message.kwargs,
-                task_id=str(message.pk),
-                headers={"_schema_name": message.schema},
-                retry=False,
-            )
-        except Exception as error:  # noqa: BLE001 - whatever the broker's failure, the message waits for the relay
-            logger.warning("Tâche %s en attente : le courtier est injoignable (%s)", message.task, error)
+    with app.connection_for_write(connect_timeout=CONNECT_TIMEOUT) as broker:
+        for message in messages:
+            try:
+                app.tasks[message.task].apply_async(
+                    args=message.args,
+                    kwargs=message.kwargs,
+                    task_id=str(message.pk),
+                    headers={"_schema_name": message.schema},
+                    connection=broker,
+                    retry=False,
+                )
+            except Exception as error:  # noqa: BLE001 - whatever the broker's failure, the message waits for the relay
+                logger.warning("Tâche %s en attente : le courtier est injoignable (%s)", message.task, error)
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    attempts=message.attempts + 1, last_error=str(error)[:2000]
+                )
+                _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+                break  # the broker is down: the others would fail the same way
             OutboxMessage.objects.filter(pk=message.pk).update(
-                attempts=message.attempts + 1, last_error=str(error)[:2000]
+                published_at=timezone.now(), attempts=message.attempts + 1
             )
-            break  # the broker is down: the others would fail the same way
-        OutboxMessage.objects.filter(pk=message.pk).update(published_at=timezone.now(), attempts=message.attempts + 1)
-        sent += 1
+            sent += 1
+    if sent:
+        _paused_until = 0.0
     return sent
 
 
