@@ -105,9 +105,9 @@ def test_targets_are_read_from_memory_and_a_change_is_seen_at_once(db, settings)
     # Another process's change: the row and the version move in the database, this process's copy does not.
     ServiceLevel.objects.filter(service="informatique", priority=1).update(take_charge_minutes=45)
     ServiceCalendar.objects.filter(pk=1).update(version=ServiceCalendar.objects.get(pk=1).version + 1)
-    settings.MUTUALISE_SLA_CACHE_CHECK_SECONDS = 3600
+    settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS = 3600
     assert levels.target_for("informatique", 1).take_charge == 15  # not checked yet
-    settings.MUTUALISE_SLA_CACHE_CHECK_SECONDS = 0
+    settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS = 0
     assert levels.target_for("informatique", 1).take_charge == 45
 
 

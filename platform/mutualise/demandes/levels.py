@@ -2,7 +2,7 @@
 
 Both are read from memory. Each process keeps the table of service levels and the calendar together with the
 version number of the ``ServiceCalendar`` row; it compares that number with the database's at most every
-``MUTUALISE_SLA_CACHE_CHECK_SECONDS`` (by default the communes directory's delay) — one tiny query — and reloads
+``MUTUALISE_TENANT_CACHE_CHECK_SECONDS`` (the delay of the communes directory) — one tiny query — and reloads
 when it moved. Every change bumps the version in its own transaction, and the process that made it reloads at once.
 A page or a task handling many demandes thus costs no query for their targets.
 """
@@ -49,10 +49,6 @@ def _on_public():
     # The public schema is on every commune's search path, except where a caller left it out on purpose.
     on_public = connection.schema_name == settings.PUBLIC_SCHEMA_NAME or connection.include_public_schema
     return nullcontext() if on_public else schema_context(settings.PUBLIC_SCHEMA_NAME)
-
-
-def _check_seconds() -> float:
-    return float(getattr(settings, "MUTUALISE_SLA_CACHE_CHECK_SECONDS", settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS))
 
 
 def parse_hours(opening_hours: dict) -> dict[int, tuple[Period, ...]]:
@@ -136,7 +132,7 @@ def _current_version() -> int:
 
 def _refresh() -> _Memo:
     now = time.monotonic()
-    if not _memo.loaded or now - _memo.checked_at >= _check_seconds():
+    if not _memo.loaded or now - _memo.checked_at >= settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS:
         with _lock:
             version = _current_version()
             if not _memo.loaded or version != _memo.version:
