@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
-from mutualise.access import Outcome, decide, policy_of, request_rights
+from mutualise.access import Outcome, Policy, access, decide, policy_of, request_rights
 from mutualise.accounts.tokens import find_token
 from mutualise.middleware import service_not_subscribed_message, service_of
 from mutualise.services import request_services
@@ -76,9 +79,20 @@ def exception_handler(exc, context):
     """DRF's error responses, with the machine-readable ``code`` next to the French ``detail``."""
     from rest_framework.views import exception_handler as drf_exception_handler  # DRF's settings import this module
 
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Introuvable."))  # Django's message names the model, in English
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
         response.data = {"detail": str(exc.detail), "code": exc.detail.code}
     if response is not None and hasattr(exc, "access_outcome"):
         response.access_outcome = exc.access_outcome  # as AccessMiddleware does for pages
     return response
+
+
+@csrf_exempt  # writes nothing: a POST to an unknown address gets the same 404
+@access(Policy.PUBLIC)  # says only that nothing is there, whoever asks
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any address under ``api/v1/`` that no route matches: the API's 404, in JSON, not the HTML page."""
+    return JsonResponse({"detail": str(_("Adresse inconnue dans l'API.")), "code": "not_found"}, status=404)

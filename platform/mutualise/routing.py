@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from mutualise.contract import Space
@@ -23,8 +23,10 @@ def service_urlpatterns(space: Space) -> list:
 
 
 def api_urlpatterns(space: Space) -> list:
-    """The core's API, then ``<slug>/<prefix>/…`` for each viewset the services register (namespace ``api:<slug>``)."""
+    """The space's schema and docs, the core's API, then ``<slug>/<prefix>/…`` for each viewset the services register
+    (namespace ``api:<slug>``)."""
     from mutualise.demandes.api import DemandeViewSet, QueueViewSet
+    from mutualise.schema_views import schema_urlpatterns
 
     core = SimpleRouter()
     if space == "commune":
@@ -32,7 +34,7 @@ def api_urlpatterns(space: Space) -> list:
     else:
         core.register("file", QueueViewSet, basename="file")
     registry = get_registry()
-    patterns = list(core.urls)
+    patterns = [*schema_urlpatterns(space), *core.urls]
     for service in registry:
         routes = registry.call(service.slug, "mutualise_api_routes", space=space) or []
         if routes:
@@ -40,4 +42,7 @@ def api_urlpatterns(space: Space) -> list:
             for route in routes:
                 router.register(route.prefix, route.viewset, basename=route.basename)
             patterns.append(path(f"{service.slug}/", include((router.urls, service.slug))))
+    from mutualise.api import not_found
+
+    patterns.append(re_path(r"^.*$", not_found, name="not_found"))  # last: what no route above matched
     return patterns

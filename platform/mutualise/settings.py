@@ -79,6 +79,8 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files
+    "csp",
     "django_htmx",
     "template_partials",
     "axes",
@@ -99,6 +101,7 @@ MUTUALISE_TEMPLATE_SCHEMA = "_modele_commune"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files belong to no commune: served before any tenant
     "mutualise.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,7 +223,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = MUTUALISE_URL_SCHEME == "https"
 
 # -- API ------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mutualise.openapi.ApiSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "mutualise.api.ApiTokenAuthentication",  # first, so that an anonymous call gets 401 and not 403
         "rest_framework.authentication.SessionAuthentication",  # host-bound: see HostBoundAuthenticationMiddleware
@@ -230,7 +233,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "API Mutualise", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Mutualise",
+    "DESCRIPTION": "L'API d'un espace : celle d'une commune sur son adresse, celle de la communauté sur la sienne. "
+    "Authentification par jeton personnel (« Authorization: Bearer mut_… »), valable sur un seul espace. "
+    "Les erreurs sont en JSON : « detail » (message en français) et « code » ; un corps refusé donne les "
+    "messages de chaque champ.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: our own static files, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The two 1–5 scales of a demande (urgency, impact) share one enum.
+    "ENUM_NAME_OVERRIDES": {"NiveauEnum": "mutualise.demandes.rules.Level"},
+    "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of the request bodies
+}
 
 # -- Language, time, static files ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -259,6 +277,39 @@ MEDIA_URL = "/fichiers/"  # served by mutualise.files.serve, never straight from
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "mutualise.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# -- HTTPS and browser security (`python -m django check --deploy` is clean; see docs/reliability.md) ---------------
+# On https (the default unless the base domain is localhost): redirect http to https, HSTS for the base domain and
+# every commune's subdomain, secure cookies (above). The local demo on http keeps all of them off.
+_https = MUTUALISE_URL_SCHEME == "https"
+SECURE_SSL_REDIRECT = env_bool("MUTUALISE_SSL_REDIRECT", _https)
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]  # a load balancer's health check may come over plain http
+if env_bool("MUTUALISE_BEHIND_PROXY"):
+    # TLS ends at the reverse proxy, which must set this header itself (and drop any the client sent).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(env("MUTUALISE_HSTS_SECONDS", "31536000" if _https else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # every commune is a subdomain of the base domain
+SECURE_HSTS_PRELOAD = env_bool("MUTUALISE_HSTS_PRELOAD", _https)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# django-csp 4. Scripts and styles come only from our own static files: no inline <script>, no on…= attribute, no
+# style attribute (htmx's indicator style is in mutualise.css: see the htmx-config meta tag in base.html).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Swagger UI's icons
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

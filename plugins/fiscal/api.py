@@ -4,6 +4,7 @@ for the signalements."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -66,9 +67,23 @@ class SignalementViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied("Données couvertes par le secret fiscal : réservées aux référents de la commune.")
 
 
+class TerritoryRowSerializer(serializers.Serializer):
+    """One REI row of a commune of the territory: what ``TerritoryViewSet`` answers, for the API's schema."""
+
+    insee = serializers.CharField()
+    population = serializers.IntegerField(allow_null=True)
+    year = serializers.IntegerField()
+    tax = serializers.CharField()
+    base = serializers.CharField(allow_null=True, help_text="Montant décimal, en texte.")
+    rate = serializers.CharField(allow_null=True, help_text="Taux décimal, en texte.")
+    product = serializers.CharField(allow_null=True, help_text="Montant décimal, en texte.")
+    articles = serializers.IntegerField(allow_null=True)
+
+
 class TerritoryViewSet(viewsets.ViewSet):
     """Every subscribing commune's REI rows, in one query over their schemas."""
 
+    @extend_schema(responses=TerritoryRowSerializer(many=True))
     def list(self, request):
         rows = queries.territory_rows(list(communes_with_service("fiscal")))
         for row in rows:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from mutualise.access import Policy
 from mutualise.demandes import services
 from mutualise.demandes.models import Demande, Message
-from mutualise.demandes.rules import OPEN_STATUSES, Level
+from mutualise.demandes.rules import OPEN_STATUSES, Level, Status
 from mutualise.demandes.views import visible_services
 from mutualise.models import DemandeIndex
+from mutualise.plugins import get_registry
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -28,6 +31,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class DemandeSerializer(serializers.ModelSerializer):
+    # The installed services, so that the schema lists them; whether the commune subscribes is checked on create.
+    service = serializers.ChoiceField(choices=[(s.slug, s.label) for s in get_registry()])
+    kind = serializers.CharField(max_length=32, help_text="Type de demande du service (incident, demande…).")
     urgency = serializers.ChoiceField(choices=Level.choices, default=Level.MEDIUM)
     impact = serializers.ChoiceField(choices=Level.choices, default=Level.MEDIUM)
 
@@ -66,6 +72,26 @@ def _as_drf_error(error: DjangoValidationError) -> ValidationError:
     return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
 
 
+DEMANDE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Numéro de la demande.")
+NEW_DEMANDE = OpenApiExample(
+    "Incident informatique",
+    value={
+        "service": "informatique",
+        "kind": "incident",
+        "title": "Imprimante de l'accueil en panne",
+        "description": "Plus rien ne sort depuis ce matin.",
+        "urgency": 4,
+        "impact": 3,
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Les demandes de la commune"),
+    retrieve=extend_schema(summary="Une demande", parameters=[DEMANDE_ID]),
+    create=extend_schema(summary="Ouvrir une demande", examples=[NEW_DEMANDE]),
+)
 class DemandeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -88,7 +114,17 @@ class DemandeViewSet(
         except DjangoValidationError as error:
             raise _as_drf_error(error) from None
 
-    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer)
+    @extend_schema(
+        methods=["GET"], summary="Le fil de la demande", parameters=[DEMANDE_ID], responses=MessageSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Écrire dans le fil",
+        parameters=[DEMANDE_ID],
+        request=MessageSerializer,
+        responses={201: MessageSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer, pagination_class=None)
     def messages(self, request, pk=None):
         """The thread seen by the commune (internal notes left out); POST adds a message."""
         demande = self.get_object()
@@ -138,6 +174,26 @@ class QueueSerializer(serializers.ModelSerializer):
         return row.due_at is not None and row.due_at < timezone.now()
 
 
+QUEUE_FILTERS = [
+    OpenApiParameter("service", str, description="Code d'un service (informatique, juridique…)."),
+    OpenApiParameter("commune", str, description="Code INSEE d'une commune."),
+    OpenApiParameter(
+        "status",
+        str,
+        enum=sorted([*Status.values, "toutes"]),
+        description="Un statut ; « toutes » pour toutes ; sans ce paramètre, les demandes ouvertes.",
+    ),
+    OpenApiParameter("priority", int, description="Priorité, de 1 (critique) à 5."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="La file des agents, toutes communes", parameters=QUEUE_FILTERS),
+    retrieve=extend_schema(
+        summary="Une ligne de la file",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Numéro de ligne.")],
+    ),
+)
 class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     """The agents' queue across communes, read from the public index: ``?service=&commune=&status=&priority=``."""
 
