@@ -570,3 +570,18 @@ def test_hostile_answers_are_refused_in_french(commune, both_enabled, commune_ag
     # fields that are not the answer's are ignored
     assert client.post(url, {"status": "clos", "groupement_id": "3"}).status_code == 302
     assert Groupement.objects.get(pk=groupement.pk).status == S.RECENSEMENT
+
+
+def test_demo_data_is_consistent_with_its_summary(commune, other_commune, both_enabled):
+    from plugins.achats import demo, indexing
+
+    for _ in range(2):  # idempotent
+        for target in (commune, other_commune):
+            with schema_context(target.schema_name):
+                demo.create(target)
+    assert Groupement.objects.count() == 5
+    assert Member.objects.count() == 10
+    for target in (commune, other_commune):
+        assert indexing.check_commune(target, repair=False).clean
+    executing = Groupement.objects.get(status=S.EXECUTION)
+    assert sum(line["share"] for line in services.allocation(executing)) == executing.procedure_costs

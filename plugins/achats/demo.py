@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from plugins.achats.coordination.models import Article, Groupement, Member, NeedSummary
-from plugins.achats.models import Answer, Need
+from plugins.achats.models import Answer, Need, Order
 
 S = Groupement.Status
 CONVENTION = (
@@ -84,96 +84,117 @@ AWARDED = {S.ATTRIBUE, S.EXECUTION}
 
 
 def _groupements() -> list[tuple[Groupement, dict[str, Article], tuple]]:
-    """The demo groupements, created once (public schema)."""
+    """The demo groupements with their articles, created on first use (public schema): two queries once they exist."""
     today = timezone.localdate()
-    result = []
-    for spec in GROUPEMENTS:
-        title, category, nature, status, offset, articles = spec
-        groupement, created = Groupement.objects.get_or_create(
+    found = {g.title: g for g in Groupement.objects.filter(title__in=[spec[0] for spec in GROUPEMENTS])}
+    for title, category, nature, status, offset, articles in GROUPEMENTS:
+        if title in found:
+            continue
+        groupement = found[title] = Groupement.objects.create(
             title=title,
-            defaults={
-                "category": category,
-                "nature": nature,
-                "status": status,
-                "kind": Groupement.Kind.PERMANENT if category == "verifications" else Groupement.Kind.PONCTUEL,
-                "convention_text": CONVENTION.format(title=title.lower()),
-                "deadline": today + datetime.timedelta(days=offset),
-                "duration_months": 36 if "2027-2029" in title else 12,
-                "supplier": "Bureau Sud Fournitures" if status in AWARDED else "",
-                "procedure_costs": Decimal("2400.00") if status in AWARDED else Decimal(0),
-                "awarded_on": today + datetime.timedelta(days=offset + 45) if status in AWARDED else None,
-                "launch_date": today + datetime.timedelta(days=offset + 7) if offset < 0 else None,
-            },
+            category=category,
+            nature=nature,
+            status=status,
+            kind=Groupement.Kind.PERMANENT if category == "verifications" else Groupement.Kind.PONCTUEL,
+            convention_text=CONVENTION.format(title=title.lower()),
+            deadline=today + datetime.timedelta(days=offset),
+            duration_months=36 if "2027-2029" in title else 12,
+            supplier="Bureau Sud Fournitures" if status in AWARDED else "",
+            procedure_costs=Decimal("2400.00") if status in AWARDED else Decimal(0),
+            cost_key=Groupement.CostKey.POPULATION,
+            awarded_on=today + datetime.timedelta(days=offset + 45) if status in AWARDED else None,
+            launch_date=today + datetime.timedelta(days=offset + 7) if offset < 0 else None,
         )
-        if created:
-            Article.objects.bulk_create(
-                Article(
-                    groupement=groupement,
-                    code=code,
-                    lot=lot,
-                    label=label,
-                    unit=unit,
-                    previous_price=Decimal(price),
-                    awarded_price=(Decimal(price) * Decimal("0.88")).quantize(Decimal("0.01"))
-                    if status in AWARDED
-                    else None,
-                )
-                for code, lot, label, unit, price, _base in articles
+        Article.objects.bulk_create(
+            Article(
+                groupement=groupement,
+                code=code,
+                lot=lot,
+                label=label,
+                unit=unit,
+                previous_price=Decimal(price),
+                awarded_price=(Decimal(price) * Decimal("0.88")).quantize(Decimal("0.01"))
+                if status in AWARDED
+                else None,
             )
-        result.append((groupement, {a.code: a for a in groupement.articles.all()}, spec))
-    return result
+            for code, lot, label, unit, price, _base in articles
+        )
+    by_groupement: dict[int, dict[str, Article]] = {}
+    for article in Article.objects.filter(groupement__in=found.values()):
+        by_groupement.setdefault(article.groupement_id, {})[article.code] = article
+    return [(found[spec[0]], by_groupement.get(found[spec[0]].pk, {}), spec) for spec in GROUPEMENTS]
 
 
 @transaction.atomic
 def create(commune) -> None:
-    """Invite ``commune`` to the demo groupements and, for most communes, record their answer."""
+    """Invite ``commune`` to the demo groupements and, for most communes, record its answers (in bulk)."""
     assert connection.schema_name == commune.schema_name
     seed = zlib.crc32(commune.insee_code.encode())
-    answers_here = seed % 7 != 0  # about six communes in seven answer
+    answers_here = seed % 7 != 0  # about six communes in seven answer the open censuses
     now = timezone.now()
     scale = Decimal(max(1, (commune.population or 1000) // 1000))
-    for groupement, articles, spec in _groupements():
-        member, _ = Member.objects.get_or_create(groupement=groupement, commune=commune)
-        answered = answers_here or groupement.status != S.RECENSEMENT
-        if Answer.objects.filter(groupement_id=groupement.pk).exists() or not answered:
-            continue
-        answer = Answer.objects.create(
-            groupement_id=groupement.pk,
-            deliberation_date=groupement.deadline - datetime.timedelta(days=30),
-            deliberation_number=f"DEL-{groupement.deadline:%Y}-{seed % 90 + 10:02d}",
-            answered_at=now,
-        )
-        needs = []
+    groupements = _groupements()
+    Member.objects.bulk_create(
+        [Member(groupement=g, commune=commune) for g, _articles, _spec in groupements], ignore_conflicts=True
+    )
+    members = {
+        m.groupement_id: m for m in Member.objects.filter(commune=commune, groupement__in=[g for g, *_ in groupements])
+    }
+    done = set(Answer.objects.values_list("groupement_id", flat=True))
+    todo = [
+        (g, articles, spec)
+        for g, articles, spec in groupements
+        if g.pk not in done and (answers_here or g.status != S.RECENSEMENT)
+    ]
+    if not todo:
+        return
+    answers = Answer.objects.bulk_create(
+        [
+            Answer(
+                groupement_id=g.pk,
+                deliberation_date=g.deadline - datetime.timedelta(days=30),
+                deliberation_number=f"DEL-{g.deadline:%Y}-{seed % 90 + 10:02d}",
+                answered_at=now,
+            )
+            for g, _articles, _spec in todo
+        ]
+    )
+    needs, summaries, orders = [], [], []
+    for answer, (groupement, articles, spec) in zip(answers, todo, strict=True):
+        total = Decimal(0)
         for code, _lot, _label, _unit, price, base in spec[5]:
             quantity = Decimal(base) * scale + Decimal(seed % 5)
-            needs.append(
-                Need(
-                    answer=answer,
-                    article_id=articles[code].pk,
-                    quantity=quantity,
-                    estimated_value=(quantity * Decimal(price)).quantize(Decimal("0.01")),
+            value = (quantity * Decimal(price)).quantize(Decimal("0.01"))
+            total += value
+            needs.append(Need(answer=answer, article_id=articles[code].pk, quantity=quantity, estimated_value=value))
+            ordered = (quantity / 2).quantize(Decimal("1")) if groupement.status == S.EXECUTION else 0
+            if ordered:
+                orders.append(
+                    Order(
+                        groupement_id=groupement.pk,
+                        article_id=articles[code].pk,
+                        date=timezone.localdate() - datetime.timedelta(days=30),
+                        quantity=ordered,
+                        reference=f"BC-{commune.insee_code}-{code}",
+                    )
                 )
-            )
-        Need.objects.bulk_create(needs)
-        NeedSummary.objects.bulk_create(
-            [
+            summaries.append(
                 NeedSummary(
                     groupement=groupement,
-                    article_id=need.article_id,
+                    article=articles[code],
                     commune=commune,
-                    quantity=need.quantity,
-                    estimated_value=need.estimated_value,
-                    ordered_quantity=(need.quantity / 2).quantize(Decimal("1"))
-                    if groupement.status == S.EXECUTION
-                    else 0,
+                    quantity=quantity,
+                    estimated_value=value,
+                    ordered_quantity=ordered,
                 )
-                for need in needs
-            ],
-            ignore_conflicts=True,
-        )
-        Member.objects.filter(pk=member.pk).update(
-            deliberation_date=answer.deliberation_date,
-            deliberation_number=answer.deliberation_number,
-            answered_at=now,
-            total_value=sum((n.estimated_value for n in needs), Decimal(0)),
-        )
+            )
+        member = members[groupement.pk]
+        member.deliberation_date, member.deliberation_number = answer.deliberation_date, answer.deliberation_number
+        member.answered_at, member.total_value = now, total
+    Need.objects.bulk_create(needs)
+    Order.objects.bulk_create(orders)
+    NeedSummary.objects.bulk_create(summaries, ignore_conflicts=True)
+    Member.objects.bulk_update(
+        [members[g.pk] for g, _articles, _spec in todo],
+        ["deliberation_date", "deliberation_number", "answered_at", "total_value"],
+    )
