@@ -269,3 +269,20 @@ def test_the_reminder_task_is_scheduled():
 
     schedule = periodic_schedule()
     assert schedule["informatique:rappels-contrats"]["args"] == ("informatique", TASK)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/informatique/contrats/99999999999999999999999/",
+        "/services/informatique/contrats/99999999999999999999999/supprimer/",
+        "/services/informatique/schema-directeur/99999999999999999999999/",
+        "/services/informatique/contrats/export/%00/",
+        "/services/informatique/renouvellement/export/..%2f..%2fsecret_key/",
+    ],
+)
+def test_hostile_identifiers_get_4xx(commune, commune_agent, informatique, client_on, path):
+    client = client_on(commune, commune_agent)
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        assert 400 <= response.status_code < 500, (method, path, response.status_code)

@@ -49,8 +49,14 @@ EXPORT_COLUMNS = [
 
 
 class IndexView(ServiceLandingView):
+    """The inventory, each device with its planned replacement year."""
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(assets=Asset.objects.all(), **kwargs)
+        lifetimes, _costs = instance_tables()
+        assets = list(Asset.objects.all())
+        for asset in assets:
+            asset.due_year = rules.replacement_year(asset.kind, asset.purchase_date, lifetimes)
+        return super().get_context_data(assets=assets, this_year=timezone.localdate().year, **kwargs)
 
 
 class ImportForm(forms.Form):
