@@ -400,3 +400,16 @@ def test_the_pages_show_the_service_level_and_missed_deadlines(
     assert row.resolve_breached and row.due_at is None
     queue = client_on(None, technicien).get("/file/", {"status": "toutes"}).content.decode()
     assert "délai non tenu" in queue
+
+
+def test_waiting_before_being_taken_in_charge_pauses_that_clock_too(commune, commune_agent, technicien, informatique):
+    demande = open_incident(commune, commune_agent)
+    first_due = demande.take_charge_due
+    with schema_context(commune.schema_name):
+        demande = services.move(commune, demande, Status.WAITING, by=technicien)
+        assert demande.take_charge_due is None and demande.resolve_due is None
+        assert DemandeIndex.objects.get(demande_id=demande.pk).due_at is None  # nothing to remind while it waits
+        assert flag_breaches(timezone.now() + timedelta(days=365)) == 0
+        demande = services.move(commune, demande, Status.ASSIGNED, by=technicien)
+    assert demande.take_charge_due >= first_due and demande.taken_at is not None
+    assert not DemandeIndex.objects.get(demande_id=demande.pk).take_charge_breached

@@ -89,11 +89,11 @@ def index(commune, demande: Demande) -> None:
     DemandeIndex.objects.update_or_create(commune=commune, demande_id=demande.pk, defaults=index_values(demande))
 
 
-def resolve_minutes(demande: Demande) -> int:
-    """The resolution target the demande was opened with (for older rows, the one in force on that day)."""
-    if demande.resolve_minutes:
-        return demande.resolve_minutes
-    return levels.target_for(demande.service, demande.priority, timezone.localdate(demande.created_at)).resolve
+def kept_target(demande: Demande) -> rules.Target:
+    """The targets the demande was opened with (for a row that lacks them, those in force on its opening day)."""
+    if demande.take_charge_minutes and demande.resolve_minutes:
+        return rules.Target(take_charge=demande.take_charge_minutes, resolve=demande.resolve_minutes)
+    return levels.target_for(demande.service, demande.priority, timezone.localdate(demande.created_at))
 
 
 def _record(demande: Demande, before: str, by) -> None:
@@ -177,13 +177,17 @@ def assign(commune, demande: Demande, agent, *, by) -> Demande:
 
 @transaction.atomic
 def move(commune, demande: Demande, target: str, *, by) -> Demande:
-    """Change the demande's status if the transition is allowed; the clock pauses while waiting on the commune."""
+    """Change the demande's status if the transition is allowed.
+
+    The clocks pause while the demande waits on the commune: its deadlines are pushed back by the time waited (the
+    taking in charge too, if the demande was put on hold before being taken in charge).
+    """
     demande = Demande.objects.select_for_update().get(pk=demande.pk)
     if not rules.can_move(demande.status, target):
         raise ValidationError(
             f"Une demande « {Status(demande.status).label} » ne peut pas passer à « {Status(target).label} »."
         )
-    before, now = demande.status, timezone.now()
+    before, now, taken_before = demande.status, timezone.now(), demande.taken_at
     demande.status = target
     if target in (Status.ASSIGNED, Status.PLANNED) and demande.taken_at is None:
         demande.taken_at = now
@@ -197,9 +201,13 @@ def move(commune, demande: Demande, target: str, *, by) -> Demande:
     _record(demande, before, by)
     notifications.queue("statut", commune, demande.pk, author_id=getattr(by, "pk", None))
     if before == Status.WAITING or target == Status.WAITING:
-        due = deadline_with_pauses(demande.created_at, resolve_minutes(demande), levels.calendar(), pauses(demande))
-        Demande.objects.filter(pk=demande.pk).update(resolve_due=due)
-        demande.resolve_due = due
+        kept, calendar, waited = kept_target(demande), levels.calendar(), pauses(demande)
+        dues = {"resolve_due": deadline_with_pauses(demande.created_at, kept.resolve, calendar, waited)}
+        if taken_before is None:
+            dues["take_charge_due"] = deadline_with_pauses(demande.created_at, kept.take_charge, calendar, waited)
+        Demande.objects.filter(pk=demande.pk).update(**dues)
+        for name, value in dues.items():
+            setattr(demande, name, value)
     index(commune, demande)
     audit.record(
         "demande.statut",
