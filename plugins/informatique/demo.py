@@ -93,7 +93,8 @@ def make_assets(commune, rng: random.Random, today: datetime.date) -> list[Asset
     for index, kind in enumerate(kinds, start=1):
         counters[kind] = counters.get(kind, 0) + 1
         manufacturer, model = rng.choice(MODELS[kind])
-        bought = today - datetime.timedelta(days=rng.randint(60, 365 * 10))
+        # Most devices are a few years old, some much older: a fleet renewed little by little.
+        bought = today - datetime.timedelta(days=int(rng.triangular(60, 365 * 10, 365 * 2)))
         os_name = os_version = ""
         if kind in (K.PC, K.LAPTOP):
             if bought.year <= 2021:
@@ -101,7 +102,7 @@ def make_assets(commune, rng: random.Random, today: datetime.date) -> list[Asset
                     [("Windows 10 Professionnel", "22H2"), ("Windows 11 Professionnel", "23H2")]
                 )
             else:
-                os_name, os_version = "Windows 11 Professionnel", rng.choice(["23H2", "24H2", "24H2"])
+                os_name, os_version = "Windows 11 Professionnel", rng.choice(["24H2", "25H2", "25H2", "25H2"])
         elif kind == K.SERVER and manufacturer == "Dell":
             os_name = "Windows Server 2016 Standard" if bought.year < 2020 else "Windows Server 2022 Standard"
         elif kind == K.SERVER:

@@ -144,7 +144,7 @@ def open_demandes_card(now) -> dict:
     figures = demandes_figures(recent, now)
     return {
         "open": demandes.filter(status__in=OPEN_STATUSES).count(),
-        "sla": figures["sla"],
+        "sla": None if figures["sla"] is None else round(figures["sla"]),  # the card shows whole percents
         "year_count": figures["count"],
     }
 
