@@ -49,18 +49,22 @@ def decode(data: bytes) -> str:
     raise ImportFailed([(0, "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8.")])
 
 
+UNREADABLE = "ligne illisible : guillemets mal placés ou fichier tronqué (un guillemet ouvert n'est jamais refermé)."
+
+
 def read_csv(data: bytes) -> Table:
     """The header (normalised) and the non-empty rows, each with its line number."""
     text = decode(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open (a truncated file) is an error, not one long cell swallowing the following lines
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [normalise_heading(h) for h in next(reader)]
     except StopIteration:
         raise ImportFailed([(0, "Le fichier est vide.")]) from None
-    except csv.Error as error:
-        raise ImportFailed([(1, f"ligne illisible ({error}).")]) from None
+    except csv.Error:
+        raise ImportFailed([(1, UNREADABLE)]) from None
     if not any(header):
         raise ImportFailed([(1, "La première ligne doit donner le nom des colonnes.")])
     table = Table(header)
@@ -71,8 +75,8 @@ def read_csv(data: bytes) -> Table:
             if len(cells) > len(header):
                 raise ImportFailed([(reader.line_num, f"{len(cells)} valeurs pour {len(header)} colonnes.")])
             table.rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))))
-    except csv.Error as error:
-        raise ImportFailed([(reader.line_num, f"ligne illisible ({error}).")]) from None
+    except csv.Error:
+        raise ImportFailed([(reader.line_num, UNREADABLE)]) from None
     return table
 
 
