@@ -175,7 +175,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process lost mid-task (killed, out of memory) gives its message back: the task runs again.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE = {
+    # Tasks whose message could not reach the broker when their change committed (mutualise.outbox).
+    "outbox-relais": {"task": "mutualise.outbox.relay", "schedule": 60},
     # Reminders before a demande's deadline, escalation after it (services' own tasks are added by the plugins).
     "demandes-echeances": {"task": "mutualise.demandes.check_deadlines", "schedule": 600},
 }
