@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from mutualise.imports import parse_decimal
@@ -31,7 +32,7 @@ class EuroField(forms.DecimalField):
 
 def euro_field(model_field, **kwargs):
     return EuroField(
-        label=model_field.verbose_name.capitalize(),
+        label=capfirst(model_field.verbose_name),
         required=not model_field.blank,
         max_digits=model_field.max_digits,
         decimal_places=model_field.decimal_places,
@@ -64,7 +65,7 @@ class ContractForm(forms.ModelForm):
             "assets",
             "notes",
         ]
-        widgets = {"assets": forms.CheckboxSelectMultiple, "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"assets": forms.SelectMultiple(attrs={"size": 8}), "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +74,10 @@ class ContractForm(forms.ModelForm):
         self.fields["annual_amount"] = euro_field(Contract._meta.get_field("annual_amount"))
         self.fields["assets"].queryset = Asset.objects.exclude(status=Asset.Status.RETIRED)
         self.fields["assets"].required = False
+        self.fields["assets"].label_from_instance = lambda asset: " — ".join(
+            part for part in (asset.name, asset.site, asset.inventory_number) if part
+        )
+        self.fields["assets"].help_text = _("Plusieurs choix possibles (Ctrl ou Maj + clic).")
         for name in ("notice_months", "renewal_months"):
             self.fields[name].validators.append(MaxValueValidator(120, _("Au plus 120 mois.")))
 
