@@ -167,6 +167,12 @@ def test_postgresql_restarted_under_load_answers_503_then_recovers_with_nothing_
         thread.join(timeout=60)
 
     statuses = Counter((kind, status) for kind, status, _, _ in outcomes)
+    failed_at = [at for _, status, _, at in outcomes if status == 503]
+    print(
+        f"PostgreSQL restarted in {back_at - restarted_at:.2f} s under {len(outcomes)} requests: {dict(statuses)}; "
+        f"503 from +{min(failed_at, default=restarted_at) - restarted_at:.2f} s to "
+        f"+{max(failed_at, default=restarted_at) - restarted_at:.2f} s after the restart began"
+    )
     assert {status for _, status in statuses} <= {200, 201, 503}, statuses
     unavailable = [(kind, body) for kind, status, body, _ in outcomes if status == 503]
     assert unavailable, f"no request met the restart: {statuses}"
