@@ -44,9 +44,27 @@ def normalise_host(host: str) -> str:
     return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
 
 
+_names: dict[str, str] = {}  # host as received → normalise_host() of it: a pure function, remembered
+_MAX_NAMES = 1024  # hosts come from requests: the memory is bounded
+_public = ("", "")  # MUTUALISE_BASE_DOMAIN, and its normalised host name
+
+
+def _normalised(host: str) -> str:
+    name = _names.get(host)
+    if name is None:
+        if len(_names) >= _MAX_NAMES:
+            _names.clear()
+        name = _names[host] = normalise_host(host)
+    return name
+
+
 def public_host() -> str:
     """The host name of the community space."""
-    return normalise_host(settings.MUTUALISE_BASE_DOMAIN)
+    global _public
+    base = settings.MUTUALISE_BASE_DOMAIN
+    if _public[0] != base:
+        _public = (base, normalise_host(base))
+    return _public[1]
 
 
 def _on_public():
@@ -90,7 +108,7 @@ def resolve(host: str):
 
     The returned commune is shared by the requests of this process: treat it as read-only.
     """
-    name = normalise_host(host)
+    name = _normalised(host)
     if name == public_host():
         return PUBLIC
     return _refresh().hosts.get(name)

@@ -9,7 +9,8 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.functional import SimpleLazyObject
@@ -23,6 +24,36 @@ from mutualise.services import request_services
 from tenants import resolution
 
 logger = logging.getLogger(__name__)
+
+
+# Raw host (as the request names it) → whether ALLOWED_HOSTS accepts it. The check depends on the settings alone and
+# costs more than the rest of the tenant resolution; it is remembered (bounded: hosts come from requests) and
+# forgotten when those settings change. Later middleware (CommonMiddleware) still calls request.get_host().
+_allowed_hosts: dict[str, bool] = {}
+_HOST_SETTINGS = frozenset({"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"})
+
+
+def _forget_allowed_hosts(setting: str, **kwargs) -> None:
+    if setting in _HOST_SETTINGS:
+        _allowed_hosts.clear()
+
+
+setting_changed.connect(_forget_allowed_hosts, dispatch_uid="mutualise-forget-allowed-hosts")
+
+
+def allowed_host(request: HttpRequest) -> str | None:
+    """``request.get_host()``, or ``None`` when ``ALLOWED_HOSTS`` refuses the host (``DisallowedHost``)."""
+    raw = request._get_raw_host()
+    allowed = _allowed_hosts.get(raw)
+    if allowed is None:
+        try:
+            allowed = request.get_host() == raw
+        except DisallowedHost:
+            allowed = False
+        if len(_allowed_hosts) >= 1024:
+            _allowed_hosts.clear()
+        _allowed_hosts[raw] = allowed
+    return raw if allowed else None
 
 
 def unknown_host(request: HttpRequest) -> HttpResponse:
@@ -43,24 +74,24 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            host = request.get_host()
-        except DisallowedHost:
+        host = allowed_host(request)
+        if host is None:
             return unknown_host(request)
         target = resolution.resolve(host)
         if target is None:
             return unknown_host(request)
+        db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
         if target is resolution.PUBLIC:
             request.commune = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-            if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
-                connection.set_schema_to_public()
-            request.tenant = connection.tenant
+            if db.schema_name != settings.PUBLIC_SCHEMA_NAME:
+                db.set_schema_to_public()
+            request.tenant = db.tenant
         else:
             request.commune = target
             # Switching resets the search path (one SET statement): skip it when the connection is already there.
-            if connection.schema_name != target.schema_name or not connection.include_public_schema:
-                connection.set_tenant(target)
+            if db.schema_name != target.schema_name or not db.include_public_schema:
+                db.set_tenant(target)
             request.tenant = target
         return self.get_response(request)
 

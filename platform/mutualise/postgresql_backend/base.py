@@ -30,6 +30,7 @@ import weakref
 
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+from django_tenants.utils import get_limit_set_calls
 from psycopg.pq import TransactionStatus
 
 # psycopg connection → the search path in force on it, as a list of schemas. Weak: a connection the pool discards
@@ -60,7 +61,13 @@ class _Watch:
         try:
             return super()._execute(sql, params, *ignored_wrapper_args)
         finally:
-            if _may_change_path(sql):
+            # _may_change_path(), inline: this runs for every statement.
+            if (
+                not isinstance(sql, str)
+                or "search_path" in sql
+                or "SEARCH_PATH" in sql
+                or sql.lstrip()[:3].upper() in _CHANGING_HEADS
+            ):
                 self.db.forget_search_path()
 
     def _executemany(self, sql, param_list, *ignored_wrapper_args):
@@ -99,9 +106,17 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         if self.connection is not None:
             _paths.pop(self.connection, None)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_set_calls = get_limit_set_calls()
+
     def _handle_search_path(self, cursor=None):
-        if self.search_path_set_schemas is not None or self._setting_search_path or self.connection is None:
-            return super()._handle_search_path(cursor)  # set already (or being set): django-tenants' rules
+        if self.search_path_set_schemas is not None:
+            if self._limit_set_calls and not self._setting_search_path:
+                return None  # set already, and set only when it changes: what django-tenants would decide, sooner
+            return super()._handle_search_path(cursor)
+        if self._setting_search_path or self.connection is None:
+            return super()._handle_search_path(cursor)
         raw, remembers = self.connection, self._remembers
         if (
             remembers
