@@ -25,75 +25,14 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import RESULTS, machine, product_env, run_product, run_worker, summary, throwaway_database
+from common import RESULTS, grow, machine, product_env, run_product, run_worker, summary, throwaway_database
 
 GOAL_SECONDS = 10.0
-TEMPLATE = "_modele_commune"  # MUTUALISE_TEMPLATE_SCHEMA
 UP_TO_DATE = re.compile(r"Communes : (\d+) schémas à jour, (\d+) à migrer")
-
-
-def grow(scale: int, env: dict, cwd: Path, jobs: int, method: str) -> dict:
-    """Bring the instance to ``scale`` communes, schemas included; return what was made and how long it took."""
-    started = time.perf_counter()
-    made = run_worker("scale_worker", ["rows", "--communes", str(scale)], env, cwd)
-    if method == "dump":
-        dump_clone(env["DATABASE_URL"], made["schemas"], jobs)
-        cloned = len(made["schemas"])
-    else:
-        command = [sys.executable, "-m", "benchsite.scale_worker", "schemas", "--jobs", str(jobs)]
-        workers = [
-            subprocess.Popen(
-                [*command, "--job", str(job)], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-            for job in range(jobs)
-        ]
-        cloned = 0
-        for worker in workers:
-            out, err = worker.communicate(timeout=7200)
-            if worker.returncode != 0:
-                raise RuntimeError(f"cloning failed:\n{err.decode(errors='replace')[-3000:]}")
-            cloned += json.loads(out.decode().split("BENCH_JSON=", 1)[1])["cloned"]
-    del made["schemas"]
-    made.update(cloned=cloned, clone_method=method, seconds=round(time.perf_counter() - started, 1))
-    return made
-
-
-def dump_clone(url: str, schemas: list[str], jobs: int, batch: int = 20) -> None:
-    """Copy the template into each of ``schemas`` by replaying its ``pg_dump`` (DDL and rows) under their names.
-
-    The same tables, constraints, identities and ``django_migrations`` rows as ``clone_schema()`` makes, about ten
-    times faster on many schemas; ``batch`` schemas per transaction (``psql --single-transaction``), ``jobs`` at once.
-    """
-    template = subprocess.run(
-        ["pg_dump", "--dbname", url, "--schema", TEMPLATE, "--inserts", "--no-owner", "--no-privileges"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    pending = [schemas[i : i + batch] for i in range(0, len(schemas), batch)]
-    running: list[subprocess.Popen] = []
-    while pending or running:
-        while pending and len(running) < jobs:
-            script = "".join(template.replace(TEMPLATE, name) for name in pending.pop())
-            psql = subprocess.Popen(
-                ["psql", "--dbname", url, "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            psql.stdin.write(script)
-            psql.stdin.close()
-            running.append(psql)
-        done = running.pop(0)
-        if done.wait(timeout=3600) != 0:
-            raise RuntimeError(f"psql failed while copying the template:\n{done.stderr.read()[-3000:]}")
 
 
 def ours(env: dict, cwd: Path, scale: int) -> float:

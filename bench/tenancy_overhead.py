@@ -11,8 +11,9 @@ middleware stack but for the tenancy:
   it needs no public tenant row);
 - ``plain``: Django's own PostgreSQL backend and no tenant middleware, the connection's search path fixed to
   Gignac's schema when it opens: the no-tenancy baseline;
-- with the pool only, ``ours_poolfix``: ours on a backend that remembers the search path of each pooled connection
-  (a sketch of a fix, ``benchsite/pooled_tenant_backend``), to measure what the per-request ``SET`` costs.
+- with the pool only, ``ours_tenantsbackend``: ours on django-tenants' own database backend instead of the
+  product's (``mutualise.postgresql_backend``, which skips the ``SET search_path`` a pooled connection already on the
+  commune's path does not need): what that saves.
 
 The view (``bench/benchsite/views.py``) reads the marker with one ``SELECT``. Each variant runs in its own gunicorn
 (2 workers × 4 threads) on 127.0.0.1; all are started together and loaded one at a time by ``wrk``, in an order
@@ -62,10 +63,10 @@ EPCI = "243400694"  # CC Vallée de l'Hérault, 28 communes
 INSEE, SCHEMA, HOST = "34114", "commune_34114", "gignac.localhost"
 MARKER = f"MARQUEUR-{INSEE}"
 VARIANTS = ("ours", "stock", "plain")
-POOL_VARIANTS = ("ours", "ours_poolfix", "stock", "plain")  # with the pool, also the sketch of a fix
+POOL_VARIANTS = ("ours", "ours_tenantsbackend", "stock", "plain")  # with the pool, also ours on the stock backend
 LABELS = {
     "ours": "(a) our TenantMiddleware",
-    "ours_poolfix": "(a′) ours, pooled connection's search path remembered (sketch)",
+    "ours_tenantsbackend": "(a′) ours on django-tenants' backend (a SET per pooled request)",
     "stock": "(b) django-tenants TenantMainMiddleware",
     "plain": "(c) plain Django, no tenancy",
 }
