@@ -363,3 +363,40 @@ def test_demo_data_is_plausible_and_idempotent(commune, fiscal, referent, client
     assert page.status_code == 200 and "(fictif)" not in page.content.decode()
     card = client_on(commune, referent).get("/services/fiscal/tableau-de-bord/").content.decode()
     assert "Foncier bâti 2026" in card and "signalé" in card
+
+
+def test_permits_entered_or_imported(commune, fiscal, referent, client_on):
+    client = client_on(commune, referent)
+    response = client.post(
+        "/services/fiscal/permis/ajouter/",
+        {"reference": "PC0341142500001", "parcel": "34114000ab0001", "completed_on": "01/06/2025"},
+    )
+    assert response.status_code == 302
+    bad = client.post("/services/fiscal/permis/ajouter/", {"reference": "PC2", "parcel": "123"})
+    assert bad.status_code == 400 and "14 caractères" in bad.content.decode()
+    content = "Numéro;Parcelle;Adresse;DAACT le\r\nPC0341142500002;34114000AB0002;lot 2;01/02/2025\r\nPC3;123;x;\r\n"
+    response = client.post(
+        "/services/fiscal/permis/import/", {"file": SimpleUploadedFile("permis.csv", content.encode())}
+    )
+    assert response.status_code == 400 and "Ligne 3 : parcelle illisible" in response.content.decode()
+    ok = content.split("PC3")[0]
+    assert (
+        client.post("/services/fiscal/permis/import/", {"file": SimpleUploadedFile("p.csv", ok.encode())}).status_code
+        == 302
+    )
+    with schema_context(commune.schema_name):
+        assert set(Permit.objects.values_list("parcel", flat=True)) == {"34114000AB0001", "34114000AB0002"}
+
+
+def test_rule_settings_form(commune, gignac_locals, referent, client_on):
+    client = client_on(commune, referent)
+    form = {"vacance_longue-seuil": "10", "vacance_longue-active": "on", "categorie_recente-seuil": "25"}
+    form |= {"construction_non_taxee-seuil": "12", "exoneration_expiree-seuil": "0", "exoneration_expiree-active": "on"}
+    assert client.post("/services/fiscal/signalements/regles/", form).status_code == 302
+    with schema_context(commune.schema_name):
+        chosen = {s.rule.code: (s.enabled, s.threshold) for s in anomalies.settings()}
+    assert chosen["vacance_longue"] == (True, 10) and chosen["categorie_recente"] == (False, 25)
+    assert chosen["construction_non_taxee"] == (False, 12)
+    client.post("/services/fiscal/signalements/regles/", {**form, "vacance_longue-seuil": "-1"})
+    with schema_context(commune.schema_name):
+        assert {s.rule.code: s.threshold for s in anomalies.settings()}["vacance_longue"] == 10

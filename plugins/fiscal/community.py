@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from mutualise.services import communes_with_service
-from plugins.fiscal import queries, rules, views
+from plugins.fiscal import charts, queries, rules, views
 from plugins.fiscal.access import require_cadastre
 from plugins.fiscal.models import FiscalBase
 from plugins.fiscal.views import render_page
@@ -39,6 +40,17 @@ def index(request: HttpRequest) -> HttpResponse:
         {"year": year, "tax": TAX_LABELS.get(tax, tax), "aggregate": rules.aggregate(items)}
         for (year, tax), items in sorted(groups.items(), key=lambda item: (-item[0][0], item[0][1]))
     ]
+    tfpb = [t for t in table if t["row"]["tax"] == FiscalBase.Tax.TFPB]
+    chart = (
+        charts.bar_chart(
+            _("Base nette de foncier bâti par habitant en %(year)s") % {"year": latest},
+            [(t["commune"].name, t["per_inhabitant"]) for t in tfpb],
+            unit="\u00a0€",
+            description=_("Une barre par commune adhérente ; le tableau « Communes » donne les mêmes chiffres."),
+        )
+        if tfpb
+        else None
+    )
     totals = queries.signalement_totals(communes)
     shares = {insee: rules.share_of_categories(counts) for insee, counts in queries.category_counts(communes).items()}
     return render_page(
@@ -48,6 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "communes": communes,
             "latest": latest,
             "table": table,
+            "chart": chart,
             "aggregates": aggregates,
             "totals": [(c, totals.get(c.insee_code), shares.get(c.insee_code)) for c in communes],
         },

@@ -10,6 +10,7 @@ urlpatterns = [
     path("locaux/import/", views.locals_import, name="locals_import"),
     path("locaux/import/<str:job>/", views.locals_import_progress, name="locals_import_progress"),
     path("permis/import/", views.permits_import, name="permits_import"),
+    path("permis/ajouter/", views.permit_add, name="permit_add"),
     path("signalements/", views.signalements, name="signalements"),
     path("signalements/detecter/", views.detect, name="detect"),
     path("signalements/regles/", views.rule_settings, name="rules"),

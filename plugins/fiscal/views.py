@@ -27,7 +27,7 @@ from mutualise.services import communes_with_service
 from mutualise.views import ServiceLandingView
 from plugins.fiscal import anomalies, charts, queries, rei, rules, tasks
 from plugins.fiscal.access import can_see_cadastre, require_cadastre
-from plugins.fiscal.models import FiscalBase, Local, Signalement
+from plugins.fiscal.models import FiscalBase, Local, Permit, Signalement
 
 TAX_LABELS = dict(FiscalBase.Tax.choices)
 
@@ -230,6 +230,34 @@ def permits_import(request: HttpRequest) -> HttpResponse:
             return redirect("fiscal:signalements")
     status = 400 if errors or form.errors else 200
     return render_page(request, "fiscal/permits_import.html", {"form": form, "errors": errors}, status=status)
+
+
+class PermitForm(forms.ModelForm):
+    class Meta:
+        model = Permit
+        fields = ["reference", "parcel", "address", "description", "granted_on", "completed_on"]
+        widgets = {"granted_on": forms.DateInput(format="%d/%m/%Y"), "completed_on": forms.DateInput(format="%d/%m/%Y")}
+
+    def clean_parcel(self) -> str:
+        from plugins.fiscal.cadastre import PARCEL_RE
+
+        parcel = self.cleaned_data["parcel"].upper().replace(" ", "")
+        if not PARCEL_RE.fullmatch(parcel):
+            raise forms.ValidationError(
+                _("Référence de parcelle sur 14 caractères : commune, préfixe, section, numéro.")
+            )
+        return parcel
+
+
+def permit_add(request: HttpRequest) -> HttpResponse:
+    """Enter one permit and its DAACT by hand."""
+    require_cadastre(request)
+    form = PermitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Permis enregistré."))
+        return redirect("fiscal:signalements")
+    return render_page(request, "fiscal/permit_add.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def signalements(request: HttpRequest) -> HttpResponse:
