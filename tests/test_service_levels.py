@@ -307,9 +307,10 @@ def test_the_console_changes_the_opening_hours(db, community_admin, client_on):
     console = client_on(None, community_admin)
     form = console.get("/niveaux-de-service/horaires/")
     assert form.status_code == 200 and 'value="08:30-12:00, 13:30-17:00"' in form.content.decode()
-    bad = console.post("/niveaux-de-service/horaires/", {"day0": "17:00-08:30", "day1": "matin"})
+    bad = console.post("/niveaux-de-service/horaires/", {"day0": "17:00-08:30", "day1": "matin", "day2": "8-midi"})
     page = bad.content.decode()
     assert bad.status_code == 400 and "Une période doit finir après son début" in page and "HH:MM-HH:MM" in page
+    assert "Heures non comprises : « 08:00–midi »" in page
     closed = console.post("/niveaux-de-service/horaires/", {})
     assert closed.status_code == 400 and "au moins une période" in closed.content.decode()
     assert not AuditEntry.objects.filter(action="calendrier.modifie").exists()

@@ -369,8 +369,8 @@ class CalendarForm(forms.Form):
 
     @staticmethod
     def as_time(text: str) -> str:
-        """« 8h », « 8h30 », « 8:30 » → « 08:30 »; anything else is left for the check to refuse."""
-        match = re.fullmatch(r"(\d{1,2})\s*[h:]\s*(\d{2})?", text.strip().lower())
+        """« 8 », « 8h », « 8h30 », « 8:30 » → « 08:00 », « 08:30 »; anything else is left for the check to refuse."""
+        match = re.fullmatch(r"(\d{1,2})(?:\s*[h:]\s*(\d{2})?)?", text.strip().lower())
         return f"{int(match.group(1)):02d}:{match.group(2) or '00'}" if match else text.strip()
 
     @staticmethod

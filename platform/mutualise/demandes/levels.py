@@ -59,7 +59,7 @@ def parse_hours(opening_hours: dict) -> dict[int, tuple[Period, ...]]:
     """
     hours: dict[int, tuple[Period, ...]] = {}
     for day, periods in (opening_hours or {}).items():
-        weekday = int(day)
+        weekday = int(day) if str(day).isdigit() else -1
         if not 0 <= weekday <= 6:
             raise ValidationError(_("Jour de la semaine inconnu : %(day)s.") % {"day": day})
         parsed = []
@@ -67,13 +67,8 @@ def parse_hours(opening_hours: dict) -> dict[int, tuple[Period, ...]]:
             try:
                 begin, stop = datetime.time.fromisoformat(start), datetime.time.fromisoformat(end)
             except (TypeError, ValueError) as error:
-                raise ValidationError(
-                    _("Heure invalide : « %(value)s » ou « %(other)s ».")
-                    % {
-                        "value": start,
-                        "other": end,
-                    }
-                ) from error
+                message = _("Heures non comprises : « %(start)s–%(end)s ». Écrivez par exemple 08:30-12:00.")
+                raise ValidationError(message % {"start": start, "end": end}) from error
             if stop <= begin:
                 raise ValidationError(
                     _("Une période doit finir après son début (%(start)s–%(end)s).") % {"start": start, "end": end}
