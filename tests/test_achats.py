@@ -168,6 +168,8 @@ def test_answers_save_as_they_go_and_the_summary_equals_the_schemas(
         assert member.total_value == sum(v for _a, _q, v in in_schema)
         assert member.answered_at == answer.answered_at is not None
     assert Member.objects.get(groupement=groupement, commune=other_commune).deliberation_number == "DEL-2026-40"
+    # saved field by field, each answer is audited once, when the commune first answers
+    assert AuditEntry.objects.filter(action="achats.reponse", commune=commune).count() == 1
     assert (a4.pk, Decimal("1200.50"), Decimal("5222.18")) in {
         (n.article_id, n.quantity, n.estimated_value) for n in NeedSummary.objects.filter(commune=commune)
     }
@@ -373,8 +375,16 @@ def test_the_coordinator_sees_the_aggregate_and_the_procedure(
     assert "1 / 2" in body and "Saint-André-de-Sangonis" in body and "En attente" in body
     assert "95\xa0000,00\xa0€" in body
     assert "avec publicité" in body and "R2121-1" in body
+    assert 'hx-trigger="every 30s"' in body  # the aggregate reloads itself while the census is open
+    member_b = Member.objects.get(groupement=groupement, commune=other_commune)
+    with schema_context(other_commune.schema_name):
+        services.save_answer(other_commune, member_b, {f"q_{a4.pk}": "20", f"v_{a4.pk}": "25000"})
+    part = client_on(None, achats_agent).get(f"/services/achats/groupements/{groupement.pk}/synthese/")
+    assert part.status_code == 200 and "<html" not in part.content.decode()
+    assert "120\xa0000,00\xa0€" in part.content.decode() and "2 / 2" not in part.content.decode()
+    assert "Saint-André-de-Sangonis" in part.content.decode()
     totals = {t.article.code: t for t in services.article_totals(groupement)}
-    assert totals["PA1"].quantity == Decimal("100") and totals["PA1"].communes == 1
+    assert totals["PA1"].quantity == Decimal("120") and totals["PA1"].communes == 2
 
 
 def test_exports_of_needs_and_allocation_statements(

@@ -162,6 +162,7 @@ def _detail_context(groupement: Groupement, **extra) -> dict:
         "prices_form": PricesForm() if groupement.status == S.CONSULTATION else None,
         "allocation": services.allocation(groupement) if groupement.status in (S.ATTRIBUE, S.EXECUTION, S.CLOS) else [],
         "import_errors": [],
+        "now": timezone.localtime(),
     }
     context.update(extra)
     return context
@@ -171,6 +172,12 @@ def detail(request, pk: int) -> HttpResponse:
     """The live aggregate: totals per article and per commune, who has not answered, the procedure it calls for."""
     groupement = get_object_or_404(Groupement, pk=pk)
     return render(request, "achats/community/groupement.html", _detail_context(groupement))
+
+
+def aggregate(request, pk: int) -> HttpResponse:
+    """The aggregate part of the page alone, which the page reloads while the census is open."""
+    groupement = get_object_or_404(Groupement, pk=pk)
+    return render(request, "achats/community/groupement.html#aggregate", _detail_context(groupement))
 
 
 @require_POST

@@ -7,6 +7,7 @@ urlpatterns = [
     path("tableau-de-bord/", community.widget, name="widget"),
     path("groupements/nouveau/", community.create, name="create"),
     path("groupements/<int:pk>/", community.detail, name="groupement"),
+    path("groupements/<int:pk>/synthese/", community.aggregate, name="aggregate"),
     path("groupements/<int:pk>/modifier/", community.edit, name="edit"),
     path("groupements/<int:pk>/statut/", community.change_status, name="status"),
     path("groupements/<int:pk>/articles/", community.add_article, name="article"),

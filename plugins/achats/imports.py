@@ -47,7 +47,8 @@ def read_table(data: bytes, filename: str) -> Table:
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> str | None:
-    return next((h for h in header if h in names), None)
+    """The first of ``names`` (most specific first) that the header has."""
+    return next((name for name in names if name in header), None)
 
 
 def parse_prices(groupement: Groupement, table: Table) -> dict[int, Decimal]:

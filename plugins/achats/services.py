@@ -314,6 +314,15 @@ def save_answer(commune, member: Member, values: dict[str, str], *, user=None, t
     has_needs = any(need.quantity > 0 for need in needs.values())
     if answer.answered_at is None and (has_needs or answer.no_need) and not only_deliberation:
         answer.answered_at = timezone.now()
+        # Saved field by field, an answer is audited once: when the commune first answers the census.
+        audit.record(
+            "achats.reponse",
+            actor=user,
+            commune=commune,
+            service=SERVICE,
+            target=f"groupement {groupement.pk} — {groupement}",
+            after={"sans_besoin": answer.no_need},
+        )
     answer.updated_by = user if getattr(user, "pk", None) else None
     answer.save()
     write_summary(commune, groupement, answer, needs.values())
