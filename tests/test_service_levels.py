@@ -394,6 +394,8 @@ def test_the_pages_show_the_service_level_and_missed_deadlines(
     demande = open_incident(commune, commune_agent)
     page = client_on(commune, commune_agent).get(f"/demandes/{demande.pk}/").content.decode()
     assert "prise en charge en 30 min, résolution en 2 h" in page
+    form = client_on(commune, commune_agent).get("/demandes/nouvelle/informatique/").content.decode()
+    assert "Délais du service" in form and "<td>30 min</td><td>2 h</td>" in form  # P3, for this service
     with schema_context(commune.schema_name):
         Demande.objects.filter(pk=demande.pk).update(resolve_due=timezone.now() - timedelta(minutes=1))
         services.move(commune, Demande.objects.get(pk=demande.pk), Status.SOLVED, by=technicien)

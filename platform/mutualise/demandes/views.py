@@ -11,10 +11,10 @@ from django_tenants.utils import schema_context
 
 from mutualise.access import Policy, access, request_rights
 from mutualise.accounts.models import User
-from mutualise.demandes import services
+from mutualise.demandes import levels, services
 from mutualise.demandes.forms import DemandeForm, MessageForm, QueueFilterForm, StatusForm, TimeForm
 from mutualise.demandes.models import Attachment, Demande
-from mutualise.demandes.rules import OPEN_STATUSES, Status
+from mutualise.demandes.rules import OPEN_STATUSES, Priority, Status
 from mutualise.files import CommuneFileStorage, file_response
 from mutualise.models import DemandeIndex
 from mutualise.plugins import get_registry
@@ -68,8 +68,13 @@ def commune_create(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("demande", pk=demande.pk)
+    in_force = levels.targets_for(slug)
+    targets = [(label, in_force[level]) for level, label in Priority.choices]
     return render(
-        request, "demandes/commune_create.html", {"form": form, "service": service}, status=400 if form.errors else 200
+        request,
+        "demandes/commune_create.html",
+        {"form": form, "service": service, "targets": targets},
+        status=400 if form.errors else 200,
     )
 
 
