@@ -286,3 +286,31 @@ def test_hostile_identifiers_get_4xx(commune, commune_agent, informatique, clien
     for method in ("get", "post"):
         response = getattr(client, method)(path)
         assert 400 <= response.status_code < 500, (method, path, response.status_code)
+
+
+def test_the_service_sees_every_commune_deadline_in_one_query(commune, other_commune, informatique, client_on):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enable_service(other_commune, "informatique", start=D(2020, 1, 1))
+    today = timezone.localdate()
+    for place, days in ((commune, 30), (other_commune, 200)):
+        with schema_context(place.schema_name):
+            Contract.objects.create(
+                kind="telephonie",
+                supplier="Opérateur",
+                subject=f"Lignes de {place.name}",
+                start_date=D(2020, 1, 1),
+                end_date=today + datetime.timedelta(days=days),
+            )
+    agent = make_user("technicien@cc.test")
+    ServiceMembership.objects.create(user=agent, service="informatique", role="agent")
+    client = client_on(None, agent)
+    client.get("/services/informatique/contrats/")
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/services/informatique/contrats/").content.decode()
+    assert "Lignes de Gignac" in body and "Saint-André" not in body and "(dans 30 jours)" in body
+    assert len([q for q in queries.captured_queries if "informatique_contract" in q["sql"]]) == 1
+    body = client.get("/services/informatique/contrats/?days=365").content.decode()
+    assert "Lignes de Saint-André-de-Sangonis" in body
+    assert client.get("/services/informatique/contrats/?days=hier").status_code == 400

@@ -23,7 +23,7 @@ from mutualise.services import communes_with_service
 from mutualise.views import ServiceCommunityView
 from plugins.informatique import fleet, rules
 from plugins.informatique.forms import euro_field
-from plugins.informatique.models import Asset, SchemaAction
+from plugins.informatique.models import Asset, Contract, SchemaAction
 from plugins.informatique.reglages.models import DeviceType, instance_tables
 from plugins.informatique.views import SERVICE, check_format, forecast_chart
 
@@ -183,5 +183,60 @@ def device_types(request):
         request,
         "informatique/community_device_types.html",
         {"service": get_registry().get(SERVICE), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class DeadlineFilterForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Dates limites de dénonciation"),
+        required=False,
+        coerce=int,
+        empty_value=rules.DEADLINE_WARNING_DAYS,
+        choices=[
+            (str(rules.DEADLINE_WARNING_DAYS), _("dans les 90 jours")),
+            ("180", _("dans les 6 mois")),
+            ("365", _("dans l'année")),
+            ("0", _("toutes")),
+        ],
+    )
+
+
+@access(Policy.SERVICE)
+def contract_deadlines(request):
+    """The contracts of every subscribing commune, by next notice deadline: what the service must help denounce."""
+    form = DeadlineFilterForm(request.GET or None)
+    days = form.cleaned_data["days"] if form.is_valid() else rules.DEADLINE_WARNING_DAYS
+    today = timezone.localdate()
+    communes = {c.insee_code: c for c in communes_with_service(SERVICE)}
+    kinds = dict(Contract.Kind.choices)
+    rows = []
+    for code, pk, kind, supplier, subject, _start, end, tacit, renewal, notice, denounced, amount in fleet.contracts(
+        list(communes.values())
+    ):
+        term = rules.Term(end, tacit, renewal, notice, denounced)
+        deadline = rules.next_notice_deadline(term, today)
+        if deadline is None or (days and (deadline - today).days > days):
+            continue
+        rows.append(
+            {
+                "commune": communes[code],
+                "url": f"{communes[code].url}services/{SERVICE}/contrats/{pk}/",
+                "kind": kinds.get(kind, kind),
+                "supplier": supplier,
+                "subject": subject,
+                "deadline": deadline,
+                "days_left": (deadline - today).days,
+                "soon": (deadline - today).days <= rules.DEADLINE_WARNING_DAYS,
+                "end": rules.end_for_deadline(term, deadline),
+                "tacit": tacit,
+                "amount": amount,
+            }
+        )
+    rows.sort(key=lambda r: (r["deadline"], r["commune"].name))
+    return render(
+        request,
+        "informatique/community_contracts.html",
+        {"service": get_registry().get(SERVICE), "form": form, "rows": rows, "days": days},
         status=400 if form.errors else 200,
     )

@@ -118,3 +118,15 @@ def spending(communes: Sequence, year: int) -> dict[str, tuple[Decimal, Decimal]
         contracts[code] += rules.cost_in_year(term, start, amount, year)
     actions = {code: Decimal(total) for code, total in union_all(communes, REALISED_ACTIONS, [year])}
     return {code: (contracts[code], actions.get(code, Decimal("0"))) for code in contracts}
+
+
+CONTRACT_ROWS = (
+    "SELECT {code}, id, kind, supplier, subject, start_date, end_date, tacit_renewal, renewal_months, notice_months,"
+    " denounced_on, annual_amount FROM {contract}"
+)
+
+
+def contracts(communes: Sequence) -> list[tuple]:
+    """Every commune's contracts in one statement: (INSEE code, id, kind, supplier, subject, start, end, tacit
+    renewal, renewal months, notice months, denounced on, annual amount)."""
+    return union_all(communes, CONTRACT_ROWS)
