@@ -25,6 +25,11 @@ import requests
 from tests.servers import free_port, redis_server, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+if shutil.which("redis-server") is None:  # the broker these tests stop and start is a Redis of their own
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs the redis-server program for the fault tests")
+    pytest.skip("no redis-server program: the fault tests need one", allow_module_level=True)
 CCVH = "243400694"
 PASSWORD = "mot-de-passe-des-pannes"
 
