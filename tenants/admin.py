@@ -25,6 +25,11 @@ class CommuneAdmin(admin.ModelAdmin):
             ensure_domain(obj)
             provision(obj)
 
+    # A commune leaves through `mutualise commune delete`, which exports it first and removes its schema and files
+    # too; deleting the row here would leave them behind.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
