@@ -81,6 +81,7 @@ def import_locals_task(job: str, name: str, commune_id: int | None) -> dict:
             "per_commune": result.per_commune,
             "skipped_rows": result.skipped_rows,
             "skipped_communes": result.skipped_communes,
+            "seconds": [round(result.seconds_streaming, 2), round(result.seconds_replacing, 2)],
         }
     finally:
         storage.delete(name)  # owners' personal data: the upload is not kept once read
