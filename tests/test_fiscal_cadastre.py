@@ -169,3 +169,25 @@ def test_a_job_is_read_only_in_its_own_space(
     referent_b = make_user("maire@saint-andre.test")
     CommuneMembership.objects.create(user=referent_b, commune=other_commune, role="referent")
     assert client_on(other_commune, referent_b).get(location).status_code == 404
+
+
+def test_a_large_import_rebuilds_the_same_indexes(commune, fiscal, tmp_path, monkeypatch):
+    from django.db import connection
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = 'fiscal_local'",
+                [commune.schema_name],
+            )
+            return sorted(cursor.fetchall())
+
+    before = indexes()
+    assert any(name.endswith("_pkey") for name, _ in before) and len(before) >= 2
+    monkeypatch.setattr(cadastre, "REBUILD_INDEXES_FROM", 1)
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + GIGNAC_ROWS)
+    with schema_context(commune.schema_name):
+        result = cadastre.import_locals(str(path), [commune])
+        assert result.rows == 3 and Local.objects.filter(parcel="34114000AB0013").count() == 1
+    assert indexes() == before

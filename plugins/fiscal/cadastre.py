@@ -34,6 +34,7 @@ from plugins.fiscal.models import Local
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
+REBUILD_INDEXES_FROM = 20_000  # rows for one commune from which its indexes are dropped and rebuilt
 BATCH_ROWS = 5000  # rows checked together, then written to the COPY stream in one piece
 PROGRESS_EVERY = 50_000
 NULL = ""  # COPY … (NULL ''): an empty field is NULL; the final INSERT turns text NULLs back into ""
@@ -291,13 +292,17 @@ def import_locals(
             expressions = ", ".join(SELECT_EXPRESSIONS.get(name, name) for name in FIELD_NAMES)
             table = _quote(Local._meta.db_table)
             for insee in sorted(counts):
-                target = f"{_quote(allowed[insee].schema_name)}.{table}"
+                schema = allowed[insee].schema_name
+                target = f"{_quote(schema)}.{table}"
                 cursor.execute(f"TRUNCATE {target}")
+                rebuild = _drop_indexes(cursor, schema, target) if counts[insee] >= REBUILD_INDEXES_FROM else []
                 where = " WHERE commune = %s" if len(counts) > 1 else ""
                 cursor.execute(
                     f"INSERT INTO {target} ({names}) SELECT {expressions} FROM pg_temp.fiscal_stage{where}",
                     [insee] if where else None,
                 )
+                for statement in rebuild:
+                    cursor.execute(statement)
     result.seconds_replacing = time.perf_counter() - started
     logger.info(
         "Locaux importés : %d lignes, lecture et COPY %.1f s, remplacement %.1f s",
@@ -308,6 +313,34 @@ def import_locals(
     if progress:
         progress(1.0)
     return result
+
+
+def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
+    """Drop the indexes of the (just emptied) locals table of ``schema``; return the statements that rebuild them.
+
+    Building an index once over all the rows (a sort) is much cheaper than inserting every row into it; the
+    primary key's uniqueness is already checked while the file is read. Everything stays in the transaction.
+    """
+    table = Local._meta.db_table
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+        "WHERE n.nspname = %s AND c.conrelid = %s::regclass AND c.contype = 'p'",
+        [schema, target],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s",
+        [schema, table],
+    )
+    owned = {name for name, _ in constraints}
+    indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in owned]
+    for name, _ in constraints:
+        cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {_quote(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {_quote(schema)}.{_quote(name)}")
+    return [f"ALTER TABLE {target} ADD CONSTRAINT {_quote(name)} {definition}" for name, definition in constraints] + [
+        definition for _, definition in indexes
+    ]
 
 
 def _sniff(text: io.TextIOWrapper) -> str:
