@@ -33,7 +33,7 @@ from tenants.models import Subscription
 from tests.conftest import make_user
 
 EXAMPLES = 50  # per operation, each generation mode (valid and invalid requests) included
-STATEFUL_STEPS = 20  # API calls chained in each stateful scenario
+STATEFUL_SCENARIOS, STATEFUL_STEPS = 20, 10  # chains of up to 10 calls: kept short for the suite's time
 
 FUZZ = hypothesis.settings(
     max_examples=EXAMPLES,
@@ -148,6 +148,7 @@ def fuzz(space: Space) -> dict[str, int]:
             failures.append(f"{operation.label}: {error}")
         calls[operation.label] = counter[0]
     assert not failures, "\n\n".join(failures)
+    print(f"{space.base_url}: {len(calls)} operations, {sum(calls.values())} generated requests")  # shown with -s
     return calls
 
 
@@ -230,7 +231,10 @@ def test_commune_api_stateful(commune_space):
 
     Workflow.run(
         settings=hypothesis.settings(
-            FUZZ, max_examples=EXAMPLES, stateful_step_count=STATEFUL_STEPS, phases=[hypothesis.Phase.generate]
+            FUZZ,
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            phases=[hypothesis.Phase.generate],
         ),
     )
 

@@ -74,5 +74,5 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "mut_<préfixe>_<secret>",
-            "description": "Jeton personnel créé dans « Mon compte », valable sur le seul espace choisi.",
+            "description": str(_("Jeton personnel créé dans « Mon compte », valable sur le seul espace choisi.")),
         }

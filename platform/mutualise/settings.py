@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
     # The two 1–5 scales of a demande (urgency, impact) share one enum.
     "ENUM_NAME_OVERRIDES": {"NiveauEnum": "mutualise.demandes.rules.Level"},
     "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of the request bodies
+    # Docstrings are written for developers, in English; the API's readers get the French summaries instead.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
 }
 
 # -- Language, time, static files ----------------------------------------------------------------------------------
