@@ -101,7 +101,12 @@ def run(
         "mismatches": raw["aggregate_mismatches"],
         "all": counts,
     }
-    report["union"] = {"failure": raw["union_failure"], "schemas_per_statement": raw["union_schemas_per_statement"]}
+    report["union"] = {
+        "failure": raw["union_failure"],
+        "schemas_per_statement": raw["union_schemas_per_statement"],
+        "locks_per_schema": raw["locks_per_schema"],
+        "lock_table_slots": raw["lock_table_slots"],
+    }
     report["database"] = name
     report["goal"] = {
         "ms": GOAL_MS,

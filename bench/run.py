@@ -258,7 +258,7 @@ def cross_markdown(x: dict) -> list[str]:
     names = {
         "index": "public index (the product)",
         "loop": "one query per schema",
-        "union": "one `UNION ALL` statement",
+        "union": "`UNION ALL` across the schemas",
     }
     for what, row in (("queue page", q), ("per-service count", a)):
         for path in ("index", "loop", "union"):
@@ -269,13 +269,17 @@ def cross_markdown(x: dict) -> list[str]:
             )
             lines.append(f"| {what} | {label} | {r['p50']} | {r['p95']} | {r['p99']} | {r['max']} | {ratio} |")
     s = q["index_sql"]
-    if failure := x["union"]["failure"]:
-        lines += [
-            "",
-            f"One `UNION ALL` statement over the {failure['schemas']:,} schemas failed on this server: "
-            f"“{failure['error']}” (every table and index it reads is locked while it is planned); it was split into "
-            f"statements of {x['union']['schemas_per_statement']} schemas, merged, for the figures above.",
-        ]
+    u = x["union"]
+    lines += [
+        "",
+        f"The `UNION ALL` runs in statements of {u['schemas_per_statement']} schemas, merged: PostgreSQL locks every "
+        f"table and index a statement reads while it plans it ({u['locks_per_schema']} relations per schema here), in "
+        f"a lock table the whole server shares ({u['lock_table_slots']:,} slots with these settings); one statement "
+        f"over {data['communes']:,} schemas would need {u['locks_per_schema'] * data['communes']:,}, and fail with "
+        "“out of shared memory” (making other sessions fail meanwhile).",
+    ]
+    if failure := u["failure"]:
+        lines.append(f"It failed even so, and was split further: “{failure['error']}”.")
     lines += [
         "",
         f"Of the queue page from the index, the SQL of the index (count and page): p50 {s['p50']} ms, p95 {s['p95']} ms, "
