@@ -375,6 +375,11 @@ def test_the_coordinator_sees_the_aggregate_and_the_procedure(
     assert "1 / 2" in body and "Saint-André-de-Sangonis" in body and "En attente" in body
     assert "95\xa0000,00\xa0€" in body
     assert "avec publicité" in body and "R2121-1" in body
+    assert "service désactivé" not in body
+    disable_service(other_commune, "achats", reason="Fin de l'adhésion")
+    page = client_on(None, achats_agent).get(f"/services/achats/groupements/{groupement.pk}/")
+    assert "service désactivé" in page.content.decode()
+    enable_service(other_commune, "achats", start=datetime.date(2020, 1, 1))
     assert 'hx-trigger="every 30s"' in body  # the aggregate reloads itself while the census is open
     member_b = Member.objects.get(groupement=groupement, commune=other_commune)
     with schema_context(other_commune.schema_name):
@@ -595,3 +600,16 @@ def test_demo_data_is_consistent_with_its_summary(commune, other_commune, both_e
         assert indexing.check_commune(target, repair=False).clean
     executing = Groupement.objects.get(status=S.EXECUTION)
     assert sum(line["share"] for line in services.allocation(executing)) == executing.procedure_costs
+
+
+def test_the_invited_communes_are_told_when_the_census_opens(
+    commune, other_commune, commune_agent, referent_b, django_capture_on_commit_callbacks
+):
+    enable_service(commune, "achats", start=datetime.date(2020, 1, 1))  # Saint-André does not subscribe
+    groupement = make_groupement(S.CONVENTION)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(groupement, S.RECENSEMENT)
+    assert [m.to for m in mail.outbox] == [["agent@gignac.test"]]
+    assert "Recensement ouvert : Papier 2027" in mail.outbox[0].subject
+    assert f"/services/achats/groupements/{groupement.pk}/" in mail.outbox[0].body

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from mutualise.exports import table_response
 from mutualise.imports import ImportFailed
+from mutualise.services import communes_with_service
 from mutualise.thresholds import ThresholdUnknown, procedure_for
 from mutualise.views import ServiceCommunityView
 from plugins.achats import imports, rules, services
@@ -102,6 +103,12 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.groupement = groupement
 
+    def clean_previous_price(self):
+        price = self.cleaned_data["previous_price"]
+        if price is not None and price < 0:
+            raise ValidationError(_("Le prix unitaire antérieur ne peut pas être négatif."))
+        return price
+
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
         if self.groupement.articles.filter(code__iexact=code).exists():
@@ -129,6 +136,10 @@ def _detail_context(groupement: Groupement, **extra) -> dict:
     today = timezone.localdate()
     facts = services.facts_of(groupement)
     members = list(groupement.members.select_related("commune"))
+    # A member whose subscription ended keeps its answer, but is no longer reminded: say so (one query).
+    enabled = set(communes_with_service(services.SERVICE).values_list("id", flat=True))
+    for member in members:
+        member.service_enabled = member.commune_id in enabled
     threshold_date = groupement.launch_date or today
     try:
         procedure = procedure_for(facts.total_value, threshold_date, groupement.threshold_nature)

@@ -110,6 +110,10 @@ def change_status(groupement: Groupement, target: str, *, user=None, today: date
         groupement.awarded_on = today
         fields.append("awarded_on")
     groupement.save(update_fields=fields)
+    if target == S.RECENSEMENT:
+        from plugins.achats.tasks import notify_census_opened
+
+        transaction.on_commit(lambda: notify_census_opened.delay(groupement.pk))
     audit.record(
         "achats.groupement.statut",
         actor=user,

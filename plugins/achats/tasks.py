@@ -72,3 +72,40 @@ def remind_census() -> list[int]:
         logger.warning("Relance des recensements hors d'un schéma de commune (%s) : ignorée", connection.schema_name)
         return []
     return remind(commune)
+
+
+@shared_task(name="achats.census_opened", acks_late=True)
+def notify_census_opened(groupement_id: int) -> int:
+    """Tell each invited commune (service enabled) that the census is open; returns how many communes were told.
+
+    The référents and agents of all the communes are read in one query.
+    """
+    from mutualise.services import communes_with_service
+
+    groupement = Groupement.objects.get(pk=groupement_id)
+    enabled = set(communes_with_service(SERVICE).values_list("id", flat=True))
+    communes = {
+        m.commune_id: m.commune for m in groupement.members.select_related("commune") if m.commune_id in enabled
+    }
+    people: dict[int, list] = {}
+    for membership in CommuneMembership.objects.filter(
+        commune_id__in=communes, role__in=["referent", "agent"]
+    ).select_related("user"):
+        people.setdefault(membership.commune_id, []).append(membership.user)
+    told = 0
+    for commune_id, commune in communes.items():
+        recipients = email_recipients(people.get(commune_id, []), SERVICE)
+        if not recipients:
+            continue
+        body = render_to_string(
+            "achats/email_census_opened.txt",
+            {"commune": commune, "groupement": groupement, "url": commune.url},
+        )
+        send_mail(
+            f"[Groupements d'achats] Recensement ouvert : {groupement.title}",
+            body,
+            None,
+            [user.email for user in recipients],
+        )
+        told += 1
+    return told
