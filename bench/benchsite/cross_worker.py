@@ -617,7 +617,7 @@ def main() -> None:
     two.add_argument("--aggregates", type=int, default=100)
     two.add_argument("--warmup", type=int, default=6)
     two.add_argument("--seed", type=int, default=2)
-    two.add_argument("--union-schemas", type=int, default=100, help="schemas per UNION ALL statement (0: all)")
+    two.add_argument("--union-schemas", type=int, default=50, help="schemas per UNION ALL statement (0: all)")
     args = parser.parse_args()
     django.setup()
     if args.command == "fill":
