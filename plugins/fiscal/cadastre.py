@@ -34,7 +34,7 @@ from plugins.fiscal.models import Local
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
-REBUILD_INDEXES_FROM = 20_000  # rows for one commune from which its indexes are dropped and rebuilt
+REBUILD_INDEXES_FROM = 5_000  # rows for one commune from which its indexes are dropped and rebuilt
 BATCH_ROWS = 5000  # rows checked together, then written to the COPY stream in one piece
 PROGRESS_EVERY = 50_000
 NULL = ""  # COPY … (NULL ''): an empty field is NULL; the final INSERT turns text NULLs back into ""
