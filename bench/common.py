@@ -122,11 +122,14 @@ def grow(scale: int, env: dict, cwd: Path, jobs: int, method: str) -> dict:
     return made
 
 
-def dump_clone(url: str, schemas: list[str], jobs: int, batch: int = 20) -> None:
+def dump_clone(url: str, schemas: list[str], jobs: int, batch: int = 5) -> None:
     """Copy the template into each of ``schemas`` by replaying its ``pg_dump`` (DDL and rows) under their names.
 
     The same tables, constraints, identities and ``django_migrations`` rows as ``clone_schema()`` makes, about ten
     times faster on many schemas; ``batch`` schemas per transaction (``psql --single-transaction``), ``jobs`` at once.
+    A transaction holds a lock on every object it creates (some 150 per commune schema: tables, indexes, sequences,
+    TOAST tables) in the lock table the whole server shares (6,400 slots by default): small batches leave room for the
+    server's other sessions.
     """
     template = subprocess.run(
         ["pg_dump", "--dbname", url, "--schema", TEMPLATE, "--inserts", "--no-owner", "--no-privileges"],

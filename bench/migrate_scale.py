@@ -5,7 +5,7 @@
 (usually run by ``bench/run.py``). In a throw-away database brought up by ``mutualise migrate``, the instance is
 grown to each scale with real communes: the national referential's EPCIs in SIREN order, whole, until there are
 enough, the last one cut (``benchsite.scale_worker``: commune and domain rows in bulk). Their schemas are copies of
-the commune template: its ``pg_dump`` replayed under each commune's name, 20 schemas per transaction, two ``psql``
+the commune template: its ``pg_dump`` replayed under each commune's name, 5 schemas per transaction, two ``psql``
 at once (``--clone dump``: the same tables, constraints and migration records as the product's ``clone_schema()``,
 whose time per schema grows with the number of schemas, 0.2 s to about 3 s at 1,000: half an hour to build the
 instance), or the product's clone (``--clone product``).
