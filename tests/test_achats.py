@@ -613,3 +613,45 @@ def test_the_invited_communes_are_told_when_the_census_opens(
     assert [m.to for m in mail.outbox] == [["agent@gignac.test"]]
     assert "Recensement ouvert : Papier 2027" in mail.outbox[0].subject
     assert f"/services/achats/groupements/{groupement.pk}/" in mail.outbox[0].body
+
+
+def test_pages_render_at_every_status(commune, other_commune, both_enabled, commune_agent, achats_agent, client_on):
+    groupement = services.create_groupement({"title": "Copieurs", "deadline": TODAY + datetime.timedelta(days=3)})
+    console, gignac = client_on(None, achats_agent), client_on(commune, commune_agent)
+    page = f"/services/achats/groupements/{groupement.pk}/"
+    assert "Ajouter un article" in console.get(page).content.decode()
+    assert gignac.get(page).status_code == 404  # a project is not shown to the communes
+    assert console.post(f"{page}articles/", {"code": "C1", "label": "Copieur A3", "unit": "mois"}).status_code == 302
+    assert console.post(f"{page}articles/", {"code": "c1", "label": "Doublon", "unit": "mois"}).status_code == 400
+    form = {"title": "Copieurs", "category": "copieurs", "kind": "ponctuel", "nature": "fournitures"}
+    form |= {"convention_text": "Convention.", "deadline": TODAY.strftime("%d/%m/%Y"), "duration_months": "48"}
+    assert console.post(f"{page}modifier/", form).status_code == 302
+    seen = []
+    for target in (S.CONVENTION, S.RECENSEMENT):
+        assert console.post(f"{page}statut/", {"status": target}).status_code == 302
+        seen.append(gignac.get(page).content.decode())
+    assert "seule la délibération peut être saisie" in seen[0]
+    article = groupement.articles.get()
+    assert gignac.post(page, {f"q_{article.pk}": "2", f"v_{article.pk}": "9600"}).status_code == 302
+    for target in (S.RECENSEMENT_CLOS, S.CONSULTATION):
+        assert console.post(f"{page}statut/", {"status": target}).status_code == 302
+    assert console.post(f"{page}statut/", {"status": S.ATTRIBUE}).status_code == 400
+    award = {"supplier": "Copie Sud", "siret": "12345678901234", "costs": "300", "cost_key": "population"}
+    assert console.post(f"{page}attribution/", award).status_code == 302
+    Article.objects.filter(pk=article.pk).update(awarded_price=Decimal("4000"))
+    for target in (S.ATTRIBUE, S.EXECUTION, S.CLOS):
+        assert console.post(f"{page}statut/", {"status": target}).status_code == 302
+        body = console.get(page).content.decode()
+        assert "Répartition des frais" in body and "300,00" in body
+        assert gignac.get(page).status_code == 200
+    assert "Le groupement est clos." in body
+    statuses = [e.after["statut"] for e in AuditEntry.objects.filter(action="achats.groupement.statut").order_by("id")]
+    assert statuses == [
+        "convention",
+        "recensement",
+        "recensement_clos",
+        "consultation",
+        "attribue",
+        "execution",
+        "clos",
+    ]
