@@ -400,3 +400,22 @@ def test_rule_settings_form(commune, gignac_locals, referent, client_on):
     client.post("/services/fiscal/signalements/regles/", {**form, "vacance_longue-seuil": "-1"})
     with schema_context(commune.schema_name):
         assert {s.rule.code: s.threshold for s in anomalies.settings()}["vacance_longue"] == 10
+
+
+def test_bilan_section_and_activity_units(commune, other_commune, gignac_locals):
+    from plugins.fiscal import report
+
+    with schema_context(commune.schema_name):
+        anomalies.detect(datetime.date(2026, 11, 26))
+        item = Signalement.objects.get(local_id="0000001")
+        anomalies.record_outcome(item, "accepte", Decimal(4000), datetime.date(2026, 11, 20))
+        units = {
+            u.code: u.quantity for u in report.activity_units(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+        }
+    assert units == {"bases_analysees": Decimal(0), "locaux_signales": Decimal(4)}
+    section = report.bilan_section(2026, [commune, other_commune])
+    figures = {i.label: i.value for i in section.indicators}
+    assert figures["Locaux signalés"] == 4 and figures["Signalements acceptés"] == 1
+    assert figures["Produit gagné"] == Decimal("239.25")
+    assert {i.label: i.value for i in section.per_commune["34114"]}["Locaux signalés"] == 4
+    assert "34239" not in section.per_commune
