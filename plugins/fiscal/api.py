@@ -4,6 +4,7 @@ for the signalements."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -64,7 +65,7 @@ class SignalementViewSet(viewsets.ReadOnlyModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not can_see_cadastre(request._request):
-            raise PermissionDenied("Données couvertes par le secret fiscal : réservées aux référents de la commune.")
+            raise PermissionDenied(_("Données couvertes par le secret fiscal : réservées aux référents de la commune."))
 
 
 class TerritoryRowSerializer(serializers.Serializer):
