@@ -126,7 +126,8 @@ class Command(BaseCommand):
             account = user(f"{role}.gignac", first, last)
             CommuneMembership.objects.get_or_create(user=account, commune=gignac, defaults={"role": role})
             logins.append((account.email, f"{role.label} — {gignac.name}"))
-        for slug in services[:2] if len(services) > 1 else services:
+        # A responsable and an agent for every service, so that each service's pages can be tried as its people.
+        for slug in services:
             for role in (ServiceRole.RESPONSABLE, ServiceRole.AGENT):
                 account = user(f"{role}.{slug}", role.label.split()[0], slug.capitalize())
                 ServiceMembership.objects.get_or_create(user=account, service=slug, defaults={"role": role})
