@@ -52,3 +52,13 @@ def redis_server(port: int, folder: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def forget_broker_connections(app) -> None:
+    """Drop the Celery application's pooled broker connections, so that the next task opens one to its current
+    ``broker_url`` (tests change it at run time)."""
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._pool = None  # Celery has no public call for this
+    app.amqp._producer_pool = None

@@ -16,6 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from mutualise.celery import app
+from tests.servers import forget_broker_connections
 
 REDIS_URL = os.environ.get("MUTUALISE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -88,10 +89,12 @@ def worker(db, tmp_path):
     assert "ready" in log.read_text(), log.read_text()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = REDIS_URL, False
+    forget_broker_connections(app)  # a producer made earlier would still point at the previous broker
     try:
         yield queue
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
+        forget_broker_connections(app)
         process.terminate()
         process.wait(timeout=30)
 

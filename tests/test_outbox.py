@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import time
 
-import kombu.pools
 import pytest
 import redis
 from django.db import transaction
@@ -19,7 +18,7 @@ from mutualise.demandes.notifications import notify
 from mutualise.models import OutboxMessage
 from tenants.subscriptions import enable_service
 from tests.conftest import make_user
-from tests.servers import free_port, redis_server
+from tests.servers import forget_broker_connections, free_port, redis_server
 
 
 @pytest.fixture
@@ -65,13 +64,6 @@ def test_a_message_goes_after_commit_and_acts_once(
     assert len(mailoutbox) == 1
 
 
-def forget_broker_connections() -> None:
-    """Drop the application's pooled broker connections, so that the next task opens one to the current address."""
-    kombu.pools.reset()
-    app._pool = None  # Celery has no public call for this
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker_down(tmp_path, monkeypatch):
     """A broker address where nothing listens yet; the application really tries to reach it."""
@@ -79,12 +71,12 @@ def broker_down(tmp_path, monkeypatch):
     port = free_port()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
-    forget_broker_connections()
+    forget_broker_connections(app)
     try:
         yield port
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
-        forget_broker_connections()
+        forget_broker_connections(app)
 
 
 def test_broker_down_the_action_succeeds_and_the_message_waits_for_it(
