@@ -100,24 +100,32 @@ def _quote(name: str) -> str:
 
 
 def schema_tables(schema: str) -> list[str]:
-    """The base tables of ``schema``, by name."""
+    """The base tables of ``schema``, by name.
+
+    From the catalogue, not ``information_schema``, whose views get slow with a thousand schemas in the database.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE' "
-            "ORDER BY table_name",
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
             [schema],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _table_columns(schema: str, table: str) -> list[str]:
+def _schema_columns(schema: str) -> dict[str, set[str]]:
+    """Each table of ``schema`` with its columns (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-            "ORDER BY ordinal_position",
-            [schema, table],
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped",
+            [schema],
         )
-        return [row[0] for row in cursor.fetchall()]
+        columns: dict[str, set[str]] = {}
+        for table, column in cursor.fetchall():
+            columns.setdefault(table, set()).add(column)
+        return columns
 
 
 def _sequences(schema: str) -> dict[str, int | None]:
@@ -549,8 +557,9 @@ def _load_schema(archive: _Archive, schema: str, people: dict[int, int]) -> None
         # The clone brought the template's rows (migration records, content types): the archive's replace them.
         # Foreign keys are deferred (Django creates them so): they are checked at commit, whatever the order.
         cursor.execute("TRUNCATE " + ", ".join(f"{_quote(schema)}.{_quote(t)}" for t in tables))
+        columns = _schema_columns(schema)
         for table in tables:
-            _copy_in(cursor.cursor, archive, schema, table)
+            _copy_in(cursor.cursor, archive, schema, table, columns[table])
     with connection.cursor() as cursor:
         pairs = [(int(old), new) for old, new in people.items() if int(old) != new]
         if pairs:
@@ -574,11 +583,10 @@ def _load_schema(archive: _Archive, schema: str, people: dict[int, int]) -> None
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _copy_in(raw, archive: _Archive, schema: str, table: str) -> None:
+def _copy_in(raw, archive: _Archive, schema: str, table: str, known: set[str]) -> None:
     handle = archive.open(f"schema/{table}.csv")
     header = handle.readline()
     columns = next(csv.reader([header.decode("utf-8")]), [])
-    known = set(_table_columns(schema, table))
     if not columns or set(columns) - known:
         raise PortabilityError(
             _("Colonnes inconnues dans %(table)s : %(columns)s.")
