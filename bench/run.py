@@ -1,7 +1,7 @@
 """Every benchmark of the product's speed and scale, each against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py            # the full run (about 30-45 minutes on 2 cores)
-    .venv/bin/python bench/run.py --quick    # fewer rounds (about 10-15 minutes): a smoke test, noisier figures
+    .venv/bin/python bench/run.py            # the full run (about 1 h 30 on 2 cores)
+    .venv/bin/python bench/run.py --quick    # fewer rounds (about 45 minutes): a smoke test, noisier figures
     .venv/bin/python bench/run.py --only tenancy,provisioning
 
 Needs: the project's virtualenv, a PostgreSQL server named by ``DATABASE_URL`` (default
