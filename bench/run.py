@@ -16,7 +16,9 @@ database, dropped at the end whatever happens.
 3. ``migrate``: ``migrate_schemas`` vs ``mutualise migrate`` with nothing to apply, at 100 and 1,000 communes
    (``bench/migrate_scale.py``);
 4. ``cross``: the agents' queue and a per-service count across 1,000 communes with 50 demandes each, from the public
-   index vs a loop over the schemas vs one ``UNION ALL`` (``bench/cross_commune.py``).
+   index vs a loop over the schemas vs one ``UNION ALL`` (``bench/cross_commune.py``);
+5. ``backup``: one commune's export and restore (``mutualise commune``) with 1,000 communes in the database, vs
+   ``pg_dump``/``pg_restore`` of its schema (``bench/commune_backup.py``).
 
 Writes ``bench/results/report.json`` (everything, machine included) and ``bench/results/report.md`` (the tables).
 Figures are medians over rounds interleaved with their baseline; read ratios, not absolute numbers, on a shared
@@ -33,13 +35,14 @@ import sys
 import time
 from pathlib import Path
 
+import commune_backup
 import cross_commune
 import migrate_scale
 import provisioning_speed
 import tenancy_overhead
 from common import RESULTS, machine
 
-BENCHMARKS = ("tenancy", "provisioning", "migrate", "cross")
+BENCHMARKS = ("tenancy", "provisioning", "migrate", "cross", "backup")
 SETTINGS = {
     "full": {
         "tenancy": {
@@ -57,6 +60,7 @@ SETTINGS = {
             "provision_rounds": 5,
         },
         "cross": {"communes": 1000, "per_commune": 50, "loads": 300, "aggregates": 100},
+        "backup": {"scale": 1000, "rounds": 5, "demandes": 2000},
     },
     "quick": {
         "tenancy": {
@@ -74,6 +78,7 @@ SETTINGS = {
             "provision_rounds": 1,
         },
         "cross": {"communes": 1000, "per_commune": 50, "loads": 90, "aggregates": 24},
+        "backup": {"scale": 1000, "rounds": 3, "demandes": 2000},
     },
 }
 
@@ -236,6 +241,8 @@ def markdown(report: dict) -> str:
         lines.append("")
     if "cross" in report:
         lines += cross_markdown(report["cross"])
+    if "backup" in report:
+        lines += commune_backup.markdown(report["backup"])
     if report.get("failures"):
         lines += ["## Failures", ""] + [f"- {name}: {error}" for name, error in report["failures"].items()] + [""]
     return "\n".join(lines)
@@ -322,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         "provisioning": lambda: provisioning_speed.run(**settings["provisioning"]),
         "migrate": lambda: migrate_scale.run(**settings["migrate"]),
         "cross": lambda: cross_commune.run(**settings["cross"]),
+        "backup": lambda: commune_backup.run(**settings["backup"]),
     }
     for name in only:
         print(f"== {name}", flush=True)
