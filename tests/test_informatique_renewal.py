@@ -171,6 +171,22 @@ def test_the_community_forecast_reads_every_commune_in_one_query(commune, other_
     assert f"Gignac;34114;{year};1;1;750,00" in text and f"Saint-André-de-Sangonis;34239;{year + 3};1;0;900" in text
 
 
+def test_many_communes_are_read_in_statements_of_a_few_schemas(commune, other_commune, informatique, monkeypatch):
+    from plugins.informatique import fleet
+
+    year = timezone.localdate().year
+    enable_service(other_commune, "informatique", start=D(2020, 1, 1))
+    add_fleet(commune, year)
+    add_fleet(other_commune, year)
+    communes = [commune, other_commune]
+    whole = fleet.fleet_groups(communes)
+    monkeypatch.setattr(fleet, "SCHEMAS_PER_STATEMENT", 1)  # as a thousand communes would be split by fifty
+    with CaptureQueriesContext(connection) as split:
+        assert fleet.fleet_groups(communes) == whole
+    assert len([q for q in split.captured_queries if "informatique_asset" in q["sql"]]) == 2
+    assert whole["34114"] and whole["34239"]
+
+
 def test_a_commune_agent_cannot_see_the_community_forecast(commune, commune_agent, client_on):
     assert client_on(None, commune_agent).get("/services/informatique/renouvellement/").status_code == 403
 

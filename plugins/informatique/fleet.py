@@ -15,29 +15,38 @@ from psycopg import sql
 
 from plugins.informatique import rules
 
+# Schemas per statement. PostgreSQL locks every table and index a statement reads, in a lock table the whole server
+# shares (max_locks_per_transaction × max_connections: 6,400 by default); one statement over a thousand schemas would
+# fill it. A few statements of 50 schemas stay far below, whatever the number of communes.
+SCHEMAS_PER_STATEMENT = 50
+
 
 def union_all(communes: Sequence, branch: str, params: Sequence = ()) -> list[tuple]:
-    """Run ``branch`` once per commune as one statement, and return the rows, each starting with the INSEE code.
+    """Run ``branch`` once per commune, as one ``UNION ALL`` statement per 50 communes; return the rows, each starting
+    with the INSEE code.
 
     ``branch`` is SQL text where ``{code}`` is the commune's INSEE code (a literal) and ``{asset}``, ``{contract}``,
-    ``{action}`` are the commune's tables; ``params`` are bound once per branch, in order.
+    ``{action}`` are the commune's tables; ``params`` are bound once per branch, in order. ``branch`` must give rows
+    per commune (a grouping across communes would be split between statements).
     """
-    if not communes:
-        return []
     template = sql.SQL(branch)
-    parts = [
-        template.format(
-            code=sql.Literal(commune.insee_code),
-            asset=sql.Identifier(commune.schema_name, "informatique_asset"),
-            contract=sql.Identifier(commune.schema_name, "informatique_contract"),
-            action=sql.Identifier(commune.schema_name, "informatique_schemaaction"),
-        )
-        for commune in communes
-    ]
-    query = sql.SQL(" UNION ALL ").join(parts)
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(query.as_string(cursor.connection), list(params) * len(communes))
-        return cursor.fetchall()
+        for start in range(0, len(communes), SCHEMAS_PER_STATEMENT):
+            batch = communes[start : start + SCHEMAS_PER_STATEMENT]
+            parts = [
+                template.format(
+                    code=sql.Literal(commune.insee_code),
+                    asset=sql.Identifier(commune.schema_name, "informatique_asset"),
+                    contract=sql.Identifier(commune.schema_name, "informatique_contract"),
+                    action=sql.Identifier(commune.schema_name, "informatique_schemaaction"),
+                )
+                for commune in batch
+            ]
+            query = sql.SQL(" UNION ALL ").join(parts)
+            cursor.execute(query.as_string(cursor.connection), list(params) * len(batch))
+            rows += cursor.fetchall()
+    return rows
 
 
 ACTIVE_FLEET = (
