@@ -261,8 +261,7 @@ def test_malformed_inventory_imports_write_nothing(commune, commune_agent, clien
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04truncated", b"PK\x05\x06" + b"\x00" * 18, b"PK" + b"\xff" * 100])
 def test_truncated_xlsx_is_a_french_import_error(content):
-    from mutualise.imports import ImportFailed
-    from plugins.achats.imports import read_table
+    from mutualise.imports import ImportFailed, read_table
 
     with pytest.raises(ImportFailed) as refused:
         read_table(content, "prix.xlsx")

@@ -111,3 +111,33 @@ def parse_decimal(text: str) -> Decimal | None:
     if not value.is_finite():
         raise ValueError(f"nombre illisible « {original} »")
     return value
+
+
+def read_xlsx(data: bytes) -> Table:
+    """The first sheet of a workbook as a table: the first row gives the headings."""
+    from openpyxl import load_workbook
+
+    if len(data) > MAX_BYTES:
+        raise ImportFailed([(0, "Fichier trop volumineux (20 Mo au plus).")])
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on a damaged file
+        raise ImportFailed([(0, "Ce fichier n'est pas un classeur Excel (XLSX) lisible.")]) from None
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    try:
+        header = [normalise_heading(str(cell or "")) for cell in next(rows)]
+    except StopIteration:
+        raise ImportFailed([(0, "Le fichier est vide.")]) from None
+    table = Table(header)
+    for number, cells in enumerate(rows, start=2):
+        texts = ["" if cell is None else str(cell).strip() for cell in cells]
+        if any(texts):
+            table.rows.append((number, dict(zip(header, texts, strict=False))))
+    return table
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """CSV or XLSX, told apart by the file's content (an XLSX is a zip archive)."""
+    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
+        return read_xlsx(data)
+    return read_csv(data)

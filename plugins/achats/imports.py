@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.db import transaction
 
 from mutualise import audit
-from mutualise.imports import MAX_BYTES, ImportFailed, Table, normalise_heading, parse_decimal, read_csv
+from mutualise.imports import ImportFailed, Table, parse_decimal, read_table
 from plugins.achats.coordination.models import Article, Groupement
 
 CODE_HEADINGS = ("code", "code article", "référence", "reference", "n° article", "article")
 PRICE_HEADINGS = ("prix unitaire", "prix unitaire ht", "prix unitaire ht (€)", "pu ht", "prix", "prix ht")
 MAX_PRICE = Decimal("100000000")
-
-
-def read_xlsx(data: bytes) -> Table:
-    """The first sheet of a workbook as a table: the first row gives the headings."""
-    from openpyxl import load_workbook
-
-    if len(data) > MAX_BYTES:
-        raise ImportFailed([(0, "Fichier trop volumineux (20 Mo au plus).")])
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise ImportFailed([(0, "Ce fichier n'est pas un classeur Excel (XLSX) lisible.")]) from None
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    try:
-        header = [normalise_heading(str(cell or "")) for cell in next(rows)]
-    except StopIteration:
-        raise ImportFailed([(0, "Le fichier est vide.")]) from None
-    table = Table(header)
-    for number, cells in enumerate(rows, start=2):
-        texts = ["" if cell is None else str(cell).strip() for cell in cells]
-        if any(texts):
-            table.rows.append((number, dict(zip(header, texts, strict=False))))
-    return table
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    """CSV or XLSX, told apart by the file's content (an XLSX is a zip archive)."""
-    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        return read_xlsx(data)
-    return read_csv(data)
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> str | None:
