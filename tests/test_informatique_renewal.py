@@ -165,13 +165,14 @@ def test_the_community_forecast_reads_every_commune_in_one_query(commune, other_
     assert "Saint-André-de-Sangonis" in body
     assert len(two) == len(one)
     reads = [q["sql"] for q in two.captured_queries if "informatique_asset" in q["sql"]]
-    assert len(reads) == 1 and " UNION ALL " in reads[0] and '"commune_34239"."informatique_asset"' in reads[0]
+    assert len(reads) == 1 and " UNION ALL " in reads[0] and '"commune_34239".informatique_asset' in reads[0]
     assert 'role="img"' in body and "toutes communes" in body
     text = client.get("/services/informatique/renouvellement/export/excel/").content.decode("utf-8-sig")
     assert f"Gignac;34114;{year};1;1;750,00" in text and f"Saint-André-de-Sangonis;34239;{year + 3};1;0;900" in text
 
 
 def test_many_communes_are_read_in_statements_of_a_few_schemas(commune, other_commune, informatique, monkeypatch):
+    from mutualise import schemas
     from plugins.informatique import fleet
 
     year = timezone.localdate().year
@@ -180,7 +181,7 @@ def test_many_communes_are_read_in_statements_of_a_few_schemas(commune, other_co
     add_fleet(other_commune, year)
     communes = [commune, other_commune]
     whole = fleet.fleet_groups(communes)
-    monkeypatch.setattr(fleet, "SCHEMAS_PER_STATEMENT", 1)  # as a thousand communes would be split by fifty
+    monkeypatch.setattr(schemas, "RELATIONS_PER_STATEMENT", 1)  # as a thousand communes would be split by fifty
     with CaptureQueriesContext(connection) as split:
         assert fleet.fleet_groups(communes) == whole
     assert len([q for q in split.captured_queries if "informatique_asset" in q["sql"]]) == 2

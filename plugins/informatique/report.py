@@ -35,7 +35,7 @@ def bilan_section(year: int, communes: list) -> BilanSection:
     """Requests by commune, category and priority, service levels, resolution time, fleet and spending.
 
     Demandes come from the platform's public index (one query); the fleet and the spending from one ``UNION ALL``
-    each over the communes' schemas.
+    each over the communes' schemas (in batches of schemas: :mod:`mutualise.schemas`).
     """
     from mutualise.demandes.rules import Priority
     from mutualise.models import DemandeIndex
