@@ -82,7 +82,7 @@ class TerritoryRowSerializer(serializers.Serializer):
 
 
 class TerritoryViewSet(viewsets.ViewSet):
-    """Every subscribing commune's REI rows, in one query over their schemas."""
+    """Every subscribing commune's REI rows, read with one UNION ALL per batch of their schemas."""
 
     @extend_schema(responses=TerritoryRowSerializer(many=True))
     def list(self, request):

@@ -17,8 +17,8 @@ TAX_LABELS = dict(FiscalBase.Tax.choices)
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Every subscribing commune's latest figures and the territory's aggregates: a handful of queries in all,
-    whatever the number of communes (one UNION ALL over their schemas per table)."""
+    """Every subscribing commune's latest figures and the territory's aggregates: a handful of queries for a
+    communauté de communes, never a query per commune (per table, one UNION ALL per batch of their schemas)."""
     communes = list(communes_with_service("fiscal"))
     rows = queries.territory_rows(communes)
     by_commune = {c.insee_code: c for c in communes}

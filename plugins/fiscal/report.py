@@ -8,7 +8,8 @@ from plugins.fiscal.models import FiscalBase, Signalement
 
 
 def bilan_section(year, communes):
-    """Communes followed, locals flagged and accepted, base and product gained: one query over their schemas."""
+    """Communes followed, locals flagged and accepted, base and product gained: one UNION ALL per batch of their
+    schemas."""
     totals = queries.signalement_totals(list(communes))
     flagged = sum(t["flagged"] for t in totals.values())
     accepted = sum(t["accepted"] for t in totals.values())
