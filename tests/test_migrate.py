@@ -77,14 +77,21 @@ def test_nothing_to_apply_migrates_only_the_public_schema(db, executed, refreshe
     assert err == ""
 
 
-def test_the_check_is_two_statements_whatever_the_number_of_schemas(db):
+def test_the_check_is_one_statement_per_batch_of_schemas(db, monkeypatch):
+    from mutualise import schemas as batches
+
     schemas = [GIGNAC_SCHEMA, SAINT_ANDRE_SCHEMA, provisioning.template_schema()]
     expected = provisioning.expected_tenant_migrations()
     with connection.cursor():
         pass  # connection and search path ready: count only the check's own statements
     with CaptureQueriesContext(connection) as queries:
         assert mutualise_migrate.schemas_to_migrate(schemas, expected) == ([], [])
-    assert len(queries) == 2
+    assert len(queries) == 2  # the catalogue, then the three schemas' records in one statement
+    forget(SAINT_ANDRE_SCHEMA, "informatique")
+    monkeypatch.setattr(batches, "RELATIONS_PER_STATEMENT", 2)  # a table and its primary key: one schema a statement
+    with CaptureQueriesContext(connection) as queries:
+        assert mutualise_migrate.schemas_to_migrate(schemas, expected) == ([], [SAINT_ANDRE_SCHEMA])
+    assert len(queries) == 4
 
 
 def test_a_schema_missing_a_migration_record_is_the_only_one_migrated(db, executed, refreshed):

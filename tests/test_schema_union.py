@@ -55,6 +55,20 @@ def test_parameters_of_each_schema_then_shared_ones(many_schemas):
     assert sorted(rows) == sorted(expected)
 
 
+def test_a_prefix_shared_by_the_branches_of_each_statement(many_schemas):
+    with CaptureQueriesContext(connection) as captured:
+        rows = schemas.union_all(
+            "SELECT label FROM {schema}.t WHERE n IN (SELECT * FROM wanted) AND n < %s::integer",
+            many_schemas,
+            [9],
+            per_statement=5,
+            prefix="WITH wanted AS MATERIALIZED (SELECT unnest(%s::integer[])) ",
+            prefix_params=[[1, 3, 8, 9, 11]],
+        )
+    assert sorted(rows) == sorted((many_schemas[n],) for n in (1, 3, 8))
+    assert len(captured) == 3 and all(q["sql"].startswith("WITH wanted") for q in captured.captured_queries)
+
+
 def test_a_literal_percent_sign_and_no_schema(many_schemas):
     rows = schemas.union_all("SELECT label FROM {schema}.t WHERE label LIKE 'test\\_union\\_0%%'", many_schemas)
     assert len(rows) == 7

@@ -80,6 +80,8 @@ def union_all(
     *,
     relations: int | None = None,
     per_statement: int | None = None,
+    prefix: str | sql.Composable = "",
+    prefix_params: Sequence[Any] = (),
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[tuple]:
     """Run ``branch`` in each of ``schemas`` as ``UNION ALL`` statements of a few schemas each; return every row.
@@ -88,6 +90,8 @@ def union_all(
     ``{schema}.fiscal_fiscalbase``); a literal brace is doubled, a literal percent sign written ``%%``.
     ``schemas`` holds schema names, or ``(schema name, parameters)`` pairs: each branch binds its schema's own
     parameters first, then ``params`` (the same for every branch), in the order of the ``%s`` placeholders.
+    ``prefix`` comes before the branches in every statement (a ``WITH`` clause they share, sent once per statement
+    rather than once per branch), its ``prefix_params`` bound before the branches'.
 
     Schemas per statement: ``per_statement`` if given, else :func:`schemas_per_statement` of ``relations`` (the
     tables and indexes one branch locks; see :func:`relations_of`), fewer if the parameters would pass PostgreSQL's
@@ -99,16 +103,18 @@ def union_all(
     if not specs:
         return []
     template = sql.SQL(branch) if isinstance(branch, str) else branch
+    head = sql.SQL(prefix) if isinstance(prefix, str) else prefix
     shared = list(params)
     size = per_statement or schemas_per_statement(relations)
     per_branch = max(len(extra) for _, extra in specs) + len(shared)
     if per_branch:
-        size = min(size, MAX_PARAMETERS // per_branch)
+        size = min(size, (MAX_PARAMETERS - len(prefix_params)) // per_branch)
     rows: list[tuple] = []
     with connections[using].cursor() as cursor:
         for batch in batches(specs, max(1, size)):
-            query = sql.SQL(" UNION ALL ").join(template.format(schema=sql.Identifier(name)) for name, _ in batch)
-            values = [value for _, extra in batch for value in (*extra, *shared)]
+            branches = sql.SQL(" UNION ALL ").join(template.format(schema=sql.Identifier(name)) for name, _ in batch)
+            query = head + branches if prefix else branches
+            values = [*prefix_params, *(value for _, extra in batch for value in (*extra, *shared))]
             cursor.execute(query.as_string(cursor.connection), values)
             rows += cursor.fetchall()
     return rows

@@ -1,9 +1,9 @@
 """``mutualise migrate``: django-tenants' ``migrate_schemas``, skipping the commune schemas that have nothing to apply.
 
 Stock ``migrate_schemas`` runs Django's whole ``migrate`` in every commune's schema, one after the other, each on a
-new connection: about a tenth of a second per commune even when there is nothing to apply. Here, one query reads
-how many of the expected migrations every commune schema (and the commune template) has recorded, after one query
-of the catalogue, and django-tenants' executor runs only for the schemas that lack one. The public schema is
+new connection: about a tenth of a second per commune even when there is nothing to apply. Here, one query per 200
+schemas (:func:`mutualise.schemas.union_all`) reads how many of the expected migrations every commune schema (and
+the commune template) has recorded, after one query of the catalogue, and django-tenants' executor runs only for the schemas that lack one. The public schema is
 migrated as before, and then the template is brought up to date if it is behind.
 
 "Expected" is what :func:`tenants.provisioning.expected_tenant_migrations` says, the same test as for the template:
@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
 from django_tenants.utils import (
@@ -30,8 +31,8 @@ from django_tenants.utils import (
     get_tenant_model,
     has_multi_type_tenants,
 )
-from psycopg import sql
 
+from mutualise.schemas import relations_of, union_all
 from tenants.provisioning import expected_tenant_migrations, refresh_template, template_schema
 
 SHOWN = 10  # schemas named in the summary, at most
@@ -42,8 +43,9 @@ def schemas_to_migrate(
 ) -> tuple[list[str], list[str]]:
     """Split ``schemas`` into those lacking a schema and those lacking a migration; the others are up to date.
 
-    Two statements whatever the number of schemas: the catalogue (which schemas, and which migration tables,
-    exist), then one ``UNION ALL`` counting, in each migration table, the distinct expected migrations recorded.
+    The catalogue in one statement (which schemas, and which migration tables, exist), then a ``UNION ALL``
+    counting, in each migration table, the distinct expected migrations recorded: one statement per 200 schemas,
+    so that a thousand communes or more do not fill PostgreSQL's shared lock table.
     """
     if not schemas:
         return [], []
@@ -61,17 +63,16 @@ def schemas_to_migrate(
         recorded: dict[str, int] = {}
         if with_table:
             apps, names = zip(*sorted(expected), strict=True) if expected else ((), ())
-            branch = sql.SQL(
-                "SELECT {name}, count(DISTINCT (app, name)) FROM {table} WHERE (app, name) IN (SELECT * FROM expected)"
+            rows = union_all(
+                "SELECT %s::text, count(DISTINCT (app, name)) FROM {schema}.django_migrations"
+                " WHERE (app, name) IN (SELECT * FROM expected)",
+                [(name, [name]) for name in with_table],
+                relations=relations_of(MigrationRecorder.Migration),
+                prefix="WITH expected AS MATERIALIZED (SELECT * FROM unnest(%s::text[], %s::text[])) ",
+                prefix_params=[list(apps), list(names)],
+                using=database,
             )
-            query = sql.SQL("WITH expected AS MATERIALIZED (SELECT * FROM unnest(%s::text[], %s::text[])) ") + sql.SQL(
-                " UNION ALL "
-            ).join(
-                branch.format(name=sql.Literal(name), table=sql.Identifier(name, "django_migrations"))
-                for name in with_table
-            )
-            cursor.execute(query.as_string(cursor.connection), [list(apps), list(names)])
-            recorded = dict(cursor.fetchall())
+            recorded = dict(rows)
     missing = [name for name in schemas if not catalogue[name][0]]
     stale = [name for name in schemas if catalogue[name][0] and recorded.get(name, 0) != len(expected)]
     return missing, stale
