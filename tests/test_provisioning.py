@@ -98,3 +98,62 @@ def test_corsican_codes_make_lower_case_schema_names(db):
     result = add_commune(insee_code="2A004", name="Ajaccio", siren="212000046", departement="2A")
     assert result.commune.schema_name == "commune_2a004"
     assert schema_exists("commune_2a004")
+
+
+def catalogue_of(schema: str) -> dict[str, list]:
+    """What a schema is made of, as pg_catalog says, with its own name left out of the definitions."""
+    queries = {
+        "columns": """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                   a.attgenerated, pg_get_expr(d.adbin, d.adrelid), a.attcollation, a.attstorage
+                   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+                   WHERE c.relnamespace = %(ns)s::regnamespace ORDER BY 1, a.attnum""",
+        "constraints": """SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid), con.condeferrable,
+                   con.condeferred, con.convalidated FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+                   WHERE c.relnamespace = %(ns)s::regnamespace ORDER BY 1, 2""",
+        "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %(ns)s ORDER BY 1",
+        "relations": "SELECT relname, relkind FROM pg_class WHERE relnamespace = %(ns)s::regnamespace ORDER BY 1",
+        "sequences": """SELECT sequencename, data_type, start_value, min_value, max_value, increment_by, cycle,
+                   cache_size, last_value FROM pg_sequences WHERE schemaname = %(ns)s ORDER BY 1""",
+    }
+    found = {}
+    with connection.cursor() as cursor:
+        for what, sql in queries.items():
+            cursor.execute(sql, {"ns": schema})
+            found[what] = [
+                tuple(value.replace(f"{schema}.", "") if isinstance(value, str) else value for value in row)
+                for row in cursor.fetchall()
+            ]
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY id')
+        found["migrations"] = cursor.fetchall()
+    return found
+
+
+def test_the_clone_is_the_template_object_for_object(db):
+    """Same columns, constraints and indexes under the same names (those Django's migrations will alter), same
+    identities and sequence positions, same rows: a commune created today migrates like the template tomorrow."""
+    template = catalogue_of(provisioning.template_schema())
+    result = add_commune(**ARBORAS)
+    assert result.method == "clone"
+    clone = catalogue_of(result.commune.schema_name)
+    for what in template:
+        assert clone[what] == template[what], what
+    names = {name for _table, name, *_rest in clone["constraints"]}
+    assert "achats_one_need_per_answer" in names  # a model's named constraint keeps its name
+    connection.set_tenant(result.commune)
+    from plugins.informatique.models import Asset
+
+    assert Asset.objects.create(name="Poste de l'accueil", kind="pc").pk == 1
+
+
+def test_a_template_with_objects_the_copy_does_not_know_is_cloned_the_slow_way(db, caplog):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'CREATE VIEW "{provisioning.template_schema()}".postes AS SELECT name FROM '
+            f'"{provisioning.template_schema()}".informatique_asset'
+        )
+    with caplog.at_level(logging.INFO, logger="tenants.provisioning"):
+        result = add_commune(**ARBORAS)
+    assert result.method == "clone"
+    assert "clone_schema()" in caplog.text and "postes" in caplog.text
+    assert {"informatique_asset", "postes"} <= tables_of("commune_34011")
