@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -114,6 +115,50 @@ def commune_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # -- Console side ---------------------------------------------------------------------------------------------------
 
 
+QUEUE_COLUMNS = (
+    "demande_id",
+    "title",
+    "service",
+    "status",
+    "priority",
+    "due_at",
+    "take_charge_breached",
+    "resolve_breached",
+    "commune__name",
+    "commune__insee_code",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
+)
+
+
+def queue_rows(rows, service_labels: dict, now) -> list[dict]:
+    """The queue's rows as the page shows them: dates in local time, labels, links, the assignee's name.
+
+    Made once here from plain values rather than by the template from model instances: a page of 50 rows across
+    communes is the console's most used page, and this halves its cost.
+    """
+    statuses = {value: str(label) for value, label in Status.choices}
+    shown = []
+    for row in rows:
+        assignee = f"{row.assignee__first_name or ''} {row.assignee__last_name or ''}".strip() or row.assignee__email
+        shown.append(
+            {
+                "url": reverse("queue_detail", args=[row.commune__insee_code, row.demande_id]),
+                "title": row.title,
+                "commune": row.commune__name,
+                "service": service_labels.get(row.service, row.service),
+                "status": statuses.get(row.status, row.status),
+                "priority": row.priority,
+                "due": timezone.localtime(row.due_at).strftime("%d/%m/%Y %H:%M") if row.due_at else "",
+                "late": row.due_at is not None and row.due_at < now,
+                "breached": row.take_charge_breached or row.resolve_breached,
+                "assignee": assignee or "—",
+            }
+        )
+    return shown
+
+
 @access(Policy.SPACE)
 def queue(request: HttpRequest) -> HttpResponse:
     """The demandes of every subscribing commune, for the services of the person; one query on the index."""
@@ -137,15 +182,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(assignee=request.user)
     if data.get("late"):
         rows = rows.filter(due_at__lt=timezone.now())
-    page = Paginator(rows.order_by("due_at", "priority", "created_at"), 50).get_page(request.GET.get("page"))
-    labels = {s.slug: s.label for s in mine}
-    for row in page:
-        row.service_label, row.status_label = labels.get(row.service, row.service), Status(row.status).label
+    columns = rows.order_by("due_at", "priority", "created_at").values_list(*QUEUE_COLUMNS, named=True)
+    paginator = Paginator(columns, 50)
+    paginator.count = rows.count()  # counted without the joins that only the displayed columns need
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = queue_rows(page.object_list, {s.slug: s.label for s in mine}, timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "demandes/queue.html", {"form": form, "page": page, "now": timezone.now(), "query": query.urlencode()}
-    )
+    return render(request, "demandes/queue.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 @access(Policy.SPACE)
