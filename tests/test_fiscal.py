@@ -93,6 +93,56 @@ def test_the_service_imports_a_wide_rei_file_into_each_commune_schema(
     assert "2 ligne(s) de 2 autre(s) commune(s) écartée(s)" in page
 
 
+def test_the_other_taxes_of_a_coded_wide_file(commune, other_commune, fiscal, fiscal_agent, client_on):
+    coded = (
+        "DEP;DIR;COM;LIBCOM;E11;E12;B12;B12VOTE;B22;B32;H12;H12VOTE;H32\r\n"
+        "34;0;114;GIGNAC;7 654 321;47,85;92,30;92,30;1,5;3,2;17,10;17,60;2,5\r\n"
+        "34;0;239;SAINT-ANDRE-DE-SANGONIS;6 012 000;44,10;88,00;;;;15,00;15,00;\r\n"
+    )
+    assert upload(client_on(None, fiscal_agent), coded, year="2025").status_code == 302
+    rows = bases(commune)
+    assert (rows[2025, "tfpnb"].rate, rows[2025, "tfpnb"].voted_rate, rows[2025, "tfpnb"].base) == (
+        Decimal("92.300"),
+        Decimal("92.300"),
+        None,
+    )
+    assert (rows[2025, "thrs"].rate, rows[2025, "thrs"].voted_rate) == (Decimal("17.100"), Decimal("17.600"))
+    assert set(rows) == {(2025, "tfpb"), (2025, "tfpnb"), (2025, "thrs")}  # syndicats' and GFP's rates left out
+    assert bases(other_commune)[2025, "tfpnb"].voted_rate is None
+
+
+LABELLED = (
+    "EXERCICE;DEPARTEMENT;DIRECTION;COMMUNE;Libellé commune;FB - COMMUNE / BASE NETTE;FB - COMMUNE / TAUX NET;"
+    "FNB - COMMUNE / BASE NETTE;FNB - COMMUNE / TAUX NET;FNB - COMMUNE / TAUX VOTÉ;FNB - COMMUNE / MONTANT REEL;"
+    "FNB - GFP / BASE NETTE;TH - COMMUNE / TAUX NET;TH - COMMUNE / BASE NETTE THS;TH - COMMUNE / MONTANT RÉEL THS;"
+    "TH - COMMUNE / MONTANT REEL;FB - TEOM / TAUX PLEIN - TAUX NET;FB - TEOM / TAUX PLEIN - BASE NETTE;"
+    "FB - TEOM / MONTANT RÉEL TOTAL;FB - TEOM / NOMBRE D'ARTICLES;FB - TEOM / TAUX REDUIT A - TAUX NET\r\n"
+    "2024;34;0;114;GIGNAC;7 654 321;47,85;160 000;92,30;92,30;147 680;160 000;17,10;1 050 000;179 550;999 999;"
+    "11,50;6 900 000;793 500;3 950;8,00\r\n"
+)
+
+
+def test_the_other_taxes_under_their_long_labels(commune, fiscal, referent, client_on):
+    assert upload(client_on(commune, referent), LABELLED).status_code == 302
+    rows = bases(commune)
+    tfpnb, thrs, teom = rows[2024, "tfpnb"], rows[2024, "thrs"], rows[2024, "teom"]
+    assert (tfpnb.base, tfpnb.rate, tfpnb.voted_rate, tfpnb.product) == (
+        Decimal("160000"),
+        Decimal("92.300"),
+        Decimal("92.300"),
+        Decimal("147680"),
+    )
+    # The THRS product is the "THS" one, not the taxe d'habitation's total of the years before 2023.
+    assert (thrs.base, thrs.rate, thrs.product) == (Decimal("1050000"), Decimal("17.100"), Decimal("179550"))
+    assert (teom.base, teom.rate, teom.product, teom.articles) == (
+        Decimal("6900000"),
+        Decimal("11.500"),
+        Decimal("793500"),
+        3950,
+    )
+    assert rows[2024, "tfpb"].base == Decimal("7654321")
+
+
 def test_a_commune_imports_only_its_own_rows_from_a_comma_file(commune, other_commune, fiscal, referent, client_on):
     comma = "ANNEE,DEP,COM,E11,E12,E13,E14\n2025,34,114,7654321,47.85,3662593,4210\n2025,34,239,1,1,1,1\n"
     response = upload(client_on(commune, referent), comma)

@@ -1,10 +1,12 @@
 """Importing the REI (recensement des éléments d'imposition): the DGFiP's wide file and OFGL's long file.
 
 Both give, per commune and year, the base, rates, product and number of articles of each local tax. The wide file
-has one row per commune and one column per variable (codes such as ``E11``, or their long French labels in the
-2019–2020 files); the long file has one row per commune, year and variable (``annee;idcom;…;var;varlib;categorie;
-dispositif_fiscal;destinataire;valeur``). Only the variables whose meaning is documented are mapped (the commune's
-share of the foncier bâti, block E); the long file's other taxes are recognised by their label.
+has one row per commune and one column per variable (codes such as ``E11``, or their long French labels from the
+2019 files on); the long file has one row per commune, year and variable (``annee;idcom;…;var;varlib;categorie;
+dispositif_fiscal;destinataire;valeur``). Only the variables whose meaning public sources give are mapped, all of them
+the commune's share: the foncier bâti (block E), the rates of the foncier non bâti (B12) and of the THRS (H12), and,
+under their long labels, the bases and products of those two and the TEOM; the long file's other taxes are recognised
+by their label.
 
 A file is checked in full before anything is written: one error and nothing is imported. Rows for communes that
 are not in the instance (or, in a commune's space, that are not the commune itself) are counted and skipped.
@@ -26,21 +28,46 @@ from plugins.fiscal.models import FiscalBase
 T = FiscalBase.Tax
 FIELDS = ("base", "rate", "voted_rate", "product", "articles")
 
-# Documented codes of the wide file (domain notes §7): the commune's foncier bâti.
+# Codes of the wide file whose meaning public sources give (docs/fiscal.md, "REI import"). Block E is the foncier
+# bâti, B the foncier non bâti, H the taxe d'habitation; 1x is the commune's share (2x syndicats, 3x the GFP), x1 the
+# base nette, x2 the taux net (x2VOTE voted), x3 the montant réel, x4 the number of articles. Only the codes seen in
+# those sources are listed: no B11, B13, H11 or H13 is guessed from the pattern.
 WIDE_CODES: dict[str, tuple[str, str]] = {
     "e11": (T.TFPB, "base"),
     "e12": (T.TFPB, "rate"),
     "e12vote": (T.TFPB, "voted_rate"),
     "e13": (T.TFPB, "product"),
     "e14": (T.TFPB, "articles"),
+    "b12": (T.TFPNB, "rate"),
+    "b12vote": (T.TFPNB, "voted_rate"),
+    # Before 2023 the taxe d'habitation's rate applied to every dwelling; since, only to secondary residences: the
+    # same column is the THRS rate.
+    "h12": (T.THRS, "rate"),
+    "h12vote": (T.THRS, "voted_rate"),
 }
-# The same variables under the long labels of the 2019–2020 files (compared without punctuation).
-WIDE_LABELS: dict[str, str] = {
-    "fb commune base nette": "e11",
-    "fb commune taux net": "e12",
-    "fb commune taux vote": "e12vote",
-    "fb commune montant reel": "e13",
-    "fb commune nombre d articles": "e14",
+# Long labels (files of 2019 onwards, and OFGL's variable labels), compared without accents or punctuation.
+WIDE_LABELS: dict[str, tuple[str, str]] = {
+    "fb commune base nette": (T.TFPB, "base"),
+    "fb commune taux net": (T.TFPB, "rate"),
+    "fb commune taux vote": (T.TFPB, "voted_rate"),
+    "fb commune montant reel": (T.TFPB, "product"),
+    "fb commune nombre d articles": (T.TFPB, "articles"),
+    "fnb commune base nette": (T.TFPNB, "base"),
+    "fnb commune taux net": (T.TFPNB, "rate"),
+    "fnb commune taux vote": (T.TFPNB, "voted_rate"),
+    "fnb commune montant reel": (T.TFPNB, "product"),
+    "th commune taux net": (T.THRS, "rate"),
+    "th commune taux vote": (T.THRS, "voted_rate"),
+    # Base and product of secondary residences only ("THS"); the unsuffixed TH base and product of the years before
+    # 2023 include main residences and are not the THRS.
+    "th commune base nette ths": (T.THRS, "base"),
+    "th commune montant reel ths": (T.THRS, "product"),
+    # TEOM of the commune's territory, whoever levies it: the full rate's zone ("taux plein"); the reduced-rate
+    # zones some communes define have their own rates and bases, not read. The product and articles are the totals.
+    "fb teom taux plein taux net": (T.TEOM, "rate"),
+    "fb teom taux plein base nette": (T.TEOM, "base"),
+    "fb teom montant reel total": (T.TEOM, "product"),
+    "fb teom nombre d articles": (T.TEOM, "articles"),
 }
 YEAR_HEADINGS = ("annee", "exercice", "an")
 LONG_REQUIRED = ("annee", "idcom", "categorie", "dispositif fiscal", "destinataire", "valeur")
@@ -164,7 +191,9 @@ def _parse_long(table, header) -> Parsed:
 def _insee_of_wide(cells: dict[str, str]) -> str:
     if cells.get("idcom") or cells.get("code insee"):
         return (cells.get("idcom") or cells.get("code insee")).strip().upper()
-    dep, com = cells.get("dep", "").strip().upper(), cells.get("com", "").strip()
+    # DEP and COM in the coded files, DEPARTEMENT and COMMUNE in those with long labels.
+    dep = (cells.get("dep") or cells.get("departement") or "").strip().upper()
+    com = (cells.get("com") or cells.get("commune") or "").strip()
     if not dep or not com:
         return ""
     # Overseas départements have three characters and two-digit commune numbers.
@@ -172,16 +201,20 @@ def _insee_of_wide(cells: dict[str, str]) -> str:
 
 
 def _parse_wide(table, header, year: int | None) -> Parsed:
-    columns: dict[str, str] = {}
+    columns: dict[str, tuple[str, str]] = {}
     for original, plain in zip(table.header, header, strict=True):
-        code = plain.replace(" ", "") if plain.replace(" ", "") in WIDE_CODES else WIDE_LABELS.get(plain)
-        if code:
-            columns[original] = code
-    has_commune = any(h in header for h in ("idcom", "code insee")) or ("dep" in header and "com" in header)
+        target = WIDE_CODES.get(plain.replace(" ", "")) or WIDE_LABELS.get(plain)
+        if target:
+            columns[original] = target
+    has_commune = any(h in header for h in ("idcom", "code insee")) or any(
+        d in header and c in header for d, c in (("dep", "com"), ("departement", "commune"))
+    )
     if not has_commune:
         raise ImportFailed([(1, "Colonnes DEP et COM (ou IDCOM) introuvables : ce n'est pas un fichier REI.")])
     if not columns:
-        raise ImportFailed([(1, "Aucune variable connue (E11, E12, E12VOTE, E13, E14) dans la première ligne.")])
+        raise ImportFailed(
+            [(1, "Aucune variable connue (E11 à E14, B12, H12 ou leurs libellés longs) dans la première ligne.")]
+        )
     year_heading = next((h for h, p in zip(table.header, header, strict=True) if p in YEAR_HEADINGS), None)
     if year_heading is None and year is None:
         raise ImportFailed([(0, "Le fichier ne donne pas l'année : indiquez-la avec le fichier.")])
@@ -194,8 +227,7 @@ def _parse_wide(table, header, year: int | None) -> Parsed:
             insee = _insee_of_wide(cells)
             if not INSEE_RE.match(insee):
                 raise ValueError(f"code commune illisible « {insee} » (DEP et COM)")
-            for original, code in columns.items():
-                tax, name = WIDE_CODES[code]
+            for original, (tax, name) in columns.items():
                 value = _value(name, raw.get(original, ""))
                 if value is not None:
                     _store(parsed, (insee, row_year, tax), name, value, line, seen)
