@@ -291,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             measures["product"] = {
                 "rows": state["rows"],
                 "seconds": round(seconds, 3),
-                "streaming_and_copy_seconds": state["seconds"][0],
-                "replacing_seconds": state["seconds"][1],
+                "loading_seconds": state["seconds"][0],
+                "checking_seconds": state["seconds"][1],
+                "replacing_seconds": state["seconds"][2],
             }
             print(f"bulk_create on {args.bulk_rows:,} rows …", flush=True)
             seconds, count = measure_bulk_create(path, args.bulk_rows, {c.insee_code: c.schema_name for c in communes})

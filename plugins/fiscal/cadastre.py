@@ -1,51 +1,76 @@
-"""Importing cadastral locals (MAJIC / fichiers fonciers extract as CSV) with PostgreSQL COPY.
+"""Importing cadastral locals (MAJIC / fichiers fonciers extract as CSV): PostgreSQL does the per-row work, in C.
 
-A commune's file may hold 100,000 rows and an instance-wide one over a million, so the file is streamed: rows are
-read with the ``csv`` module in batches, each batch is checked in Python column by column (one compiled pattern
-over a whole column: the per-value checks run only on a column that fails, to name the lines), and written at once
-to a ``COPY … FROM STDIN`` into a temporary staging table (PostgreSQL parses while Python reads on). At the end, in the same transaction, each
-commune's table is replaced by its staged rows. One invalid row and nothing is written: the errors are listed per
-line, in French, up to :data:`MAX_ERRORS`.
+A commune's file may hold 100,000 rows and an instance-wide one over a million. Python touches the rows as little as
+possible; everything happens in one transaction:
+
+1. **Load.** The file's own bytes (after its BOM) go, 1 MB at a time, to ``COPY … FROM STDIN (FORMAT csv)`` into an
+   all-text staging table (unlogged, so that the checks can scan it in parallel), whose ``line`` column is filled in
+   file order by an identity: line 1 is the heading, so a row's number is its line in the file. Windows-1252 files are
+   converted by COPY itself (``ENCODING 'WIN1252'``). COPY's own errors (a quote never closed, a byte that is not
+   text) are told in French with their line; a row with too many or too few cells sends the file through
+   :func:`_load_tolerant` instead (Python's ``csv``, slow but only for a faulty file), which lists every such row.
+2. **Check.** One aggregate query over the staging table counts the rows per commune and the rows of the
+   communes the importer may write to that break a rule: each value is checked with the cheapest C functions that
+   decide it (hashed ``IN`` lists of the allowed spellings, ``ltrim`` by a set of characters, lengths) rather than
+   regular expressions, several times slower in PostgreSQL. Rows of other communes are counted and skipped.
+3. **Replace.** Each commune's ``fiscal_local`` is emptied (``TRUNCATE``), its indexes and primary key dropped (their
+   definitions read from the catalogue first, so the names stay Django's), the rows inserted by one
+   ``INSERT … SELECT`` converting in SQL (decimal comma, MAJIC's year 0, vacancy words), and the indexes rebuilt.
+   A local id twice in a commune fails the primary key's rebuild: it is one of the faults found at step 4.
+4. **Errors.** On any fault, the work of step 3 is rolled back and the faulty rows are read back (the first
+   :data:`MAX_ERRORS` by line): the Python converters below word the same French messages as ever, duplicates are
+   listed with the line of their first occurrence. Nothing is written, the previous extract stays.
 
 Rows are routed by commune (``idcom`` column, or the first five characters of the parcel): rows of a commune the
 importer may not write to (outside the instance, not subscribing, or another commune than the one importing) are
-counted and skipped.
+counted and skipped, without checks. Codes and numbers are read as written: a value with spaces around it is an
+error (text columns are kept as they are).
 """
 
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import itertools
 import logging
-import operator
 import re
 import time
-from collections import Counter
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
 
-from mutualise.imports import ImportFailed, normalise_heading, parse_decimal
+from mutualise.imports import UNREADABLE, ImportFailed, normalise_heading
 from plugins.fiscal.models import Local
 
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
 REBUILD_INDEXES_FROM = 5_000  # rows for one commune from which its indexes are dropped and rebuilt
-BATCH_ROWS = 5000  # rows checked together, then written to the COPY stream in one piece
-PROGRESS_EVERY = 50_000
-NULL = ""  # COPY … (NULL ''): an empty field is NULL; the final INSERT turns text NULLs back into ""
+CHUNK_BYTES = 1 << 20  # bytes of the file sent to COPY at a time
+PROGRESS_STEP = 0.02  # share of the file between two progress reports
+# Shares of the progress bar: loading (by bytes sent), checking, then replacing (by rows written).
+LOADING_SHARE, CHECKING_SHARE = 0.55, 0.1
 PARCEL_RE = re.compile(r"(?:\d{5}|2[AB]\d{3})[0-9A-Z]{3}[0-9A-Z]{2}\d{4}")
-MONEY_RE = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
 ID_RE = re.compile(r"[0-9A-Za-z]{1,20}")
+DIGITS = "0123456789"
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = UPPER + UPPER.lower()
 CATEGORIES = {str(n): str(n) for n in range(1, 9)} | {f"0{n}": str(n) for n in range(1, 9)}
 TRUE_WORDS = frozenset({"1", "oui", "o", "true", "vrai", "v", "vacant", "x", "t"})
 FALSE_WORDS = frozenset({"", "0", "non", "n", "false", "faux"})
+UNKNOWN_YEARS = ("", "0", "0000")
+NUMBER_NOISE_CHARS = " \u00a0\u202f€"  # spaces, no-break spaces and the euro sign around or inside an amount
+NUMBER_NOISE = str.maketrans("", "", NUMBER_NOISE_CHARS)  # MAJIC writes 0 for an unknown year
+MONEY_TAILS = (
+    "",
+    *(f"{s}{d}" for s in ".," for d in DIGITS),
+    *(f"{s}{d}{e}" for s in ".," for d in DIGITS for e in DIGITS),
+)
 
-# field, SQL type of the staging column, converter kind, accepted headings (Cerema names, then plain French)
+# field, SQL type in the commune's table, kind of value, accepted headings (Cerema names, then plain French)
 COLUMNS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("local_id", "varchar(20)", "id", ("idlocal", "identifiant du local", "identifiant local", "invar", "local")),
     ("parcel", "varchar(14)", "parcel", ("idpar", "parcelle", "référence cadastrale", "reference cadastrale")),
@@ -68,93 +93,78 @@ REQUIRED = ("local_id", "parcel", "affectation")
 COMMUNE_HEADINGS = ("idcom", "code commune", "code insee", "commune")
 FIELD_NAMES = [c[0] for c in COLUMNS]
 HEADING_LABEL = {"local_id": "identifiant du local", "parcel": "parcelle", "affectation": "affectation"}
+TEXT_LIMITS = {"text200": 200, "text300": 300, "text10": 10}
+ENCODING_ERROR = "caractères illisibles : enregistrez le fichier en CSV UTF-8."
 
 
-# -- Converters: text of the CSV → text for COPY (``\N`` for nothing), or ValueError with a French message --------
+# -- The rules, in Python: they word the French message of a value the SQL checks below refused ----------------------
 
 
-def _id(value: str) -> str:
-    value = value.strip()
+def _id(value: str) -> None:
     if not ID_RE.fullmatch(value):
         raise ValueError(f"identifiant du local illisible « {value} » (1 à 20 lettres ou chiffres)")
-    return value
 
 
-def _parcel(value: str) -> str:
-    value = value.strip().upper().replace(" ", "")
+def _parcel(value: str) -> None:
     if not PARCEL_RE.fullmatch(value):
         raise ValueError(f"parcelle illisible « {value} » (14 caractères : commune, préfixe, section, numéro)")
-    return value
 
 
-def _text(limit: int) -> Callable[[str], str]:
-    def convert(value: str) -> str:
-        value = value.strip()
+def _text(limit: int) -> Callable[[str], None]:
+    def check(value: str) -> None:
         if len(value) > limit:
             raise ValueError(f"texte trop long ({len(value)} caractères, {limit} au plus)")
-        return value
 
-    return convert
+    return check
 
 
-def _affectation(value: str) -> str:
-    value = value.strip().upper()
-    if not (0 < len(value) <= 2 and value.isalpha()):
+def _affectation(value: str) -> None:
+    if not (0 < len(value) <= 2 and all(c in LETTERS for c in value)):
         raise ValueError(f"affectation illisible « {value} » (H, P, …)")
-    return value
 
 
-def _category(value: str) -> str:
-    if not value:
-        return NULL
-    try:
-        return CATEGORIES[value.strip()]
-    except KeyError:
-        raise ValueError(f"catégorie « {value} » hors de 1 à 8") from None
+def _category(value: str) -> None:
+    if value and value not in CATEGORIES:
+        raise ValueError(f"catégorie « {value} » hors de 1 à 8")
 
 
-def _int(value: str) -> str:
-    value = value.strip()
-    if not value:
-        return NULL
-    if not (value.isdigit() and len(value) <= 9):
+def _int(value: str) -> None:
+    if value and not (len(value) <= 9 and all(c in DIGITS for c in value)):
         raise ValueError(f"nombre entier illisible « {value} »")
-    return value
 
 
-def _year(value: str) -> str:
-    value = value.strip()
-    if not value or value in ("0", "0000"):
-        return NULL  # MAJIC writes 0 for an unknown year
-    if not (value.isdigit() and len(value) == 4 and "1000" <= value <= "2100"):
+def _year(value: str) -> None:
+    if value in UNKNOWN_YEARS:
+        return
+    if not (len(value) == 4 and all(c in DIGITS for c in value) and "1000" <= value <= "2100"):
         raise ValueError(f"année illisible « {value} » (AAAA)")
-    return value
 
 
-def _money(value: str) -> str:
-    if MONEY_RE.fullmatch(value):
-        return value
-    text = value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
-    if MONEY_RE.fullmatch(text):
-        return text
-    if not value.strip():
-        return "0"
-    number = parse_decimal(value)  # "1 234,56 €" and other spreadsheet spellings; ValueError in French otherwise
-    if number < 0 or number >= 10**10:
+def _money(value: str) -> None:
+    if not value:
+        return
+    text = _plain_number(value)
+    tail = text.lstrip(DIGITS)
+    digits = len(text) - len(tail)
+    if tail not in MONEY_TAILS or not digits:
+        raise ValueError(f"nombre illisible « {value} »")
+    if digits > 10:
         raise ValueError(f"valeur locative hors limites « {value} »")
-    return str(number.quantize(number.__class__("0.01")))
 
 
-def _vacancy(value: str) -> str:
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return "t"
-    if word in FALSE_WORDS or (len(word) == 1 and word.isalpha()):
-        return "f"  # the other MAJIC occupation codes (P propriétaire, L locataire…)
-    raise ValueError(f"vacance illisible « {value} » (oui/non)")
+def _plain_number(value: str) -> str:
+    """``1 234,50 €`` → ``1234,50``: spaces and euro sign dropped, and the thousands' points when a comma is the
+    decimal separator (as ``mutualise.imports.parse_decimal`` reads spreadsheets' numbers)."""
+    text = value.translate(NUMBER_NOISE)
+    return text.replace(".", "") if "," in text else text
 
 
-CONVERTERS: dict[str, Callable[[str], str]] = {
+def _vacancy(value: str) -> None:
+    if value.lower() not in VACANCY_WORDS:
+        raise ValueError(f"vacance illisible « {value} » (oui/non)")
+
+
+CHECKS: dict[str, Callable[[str], None]] = {
     "id": _id,
     "parcel": _parcel,
     "text200": _text(200),
@@ -167,40 +177,154 @@ CONVERTERS: dict[str, Callable[[str], str]] = {
     "money": _money,
     "vacancy": _vacancy,
 }
-DEFAULTS = {"text200": "", "text300": "", "text10": "", "money": "0", "vacancy": "f"}
+# the other MAJIC occupation codes (P propriétaire, L locataire…) are one letter: not vacant
+VACANCY_WORDS = TRUE_WORDS | FALSE_WORDS | set(UPPER.lower())
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+# -- The same rules in SQL, and the conversions to the commune's table --------------------------------------------
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in(values: Iterable[str]) -> str:
+    """A constant list PostgreSQL hashes once: ``IN`` then costs one lookup per value, whatever its length."""
+    return "(" + ", ".join(_literal(v) for v in sorted(set(values))) + ")"
+
+
+def _cases(words: Iterable[str]) -> set[str]:
+    """Every spelling of ``words`` in upper and lower case letters: looked up as they are, without ``lower()``."""
+    spellings: set[str] = set()
+    for word in words:
+        spellings.update(map("".join, itertools.product(*({c.lower(), c.upper()} for c in word))))
+    return spellings
+
+
+def _only(v: str, chars: str, start: int = 1, length: int | None = None) -> str:
+    """SQL: the bytes of ``v`` (from ``start``, ``length`` of them) are all among the ASCII ``chars``.
+
+    ``ltrim`` on text walks both strings character by character (the database is UTF-8); on the text's bytes
+    (``textsend``) it compares bytes, several times faster.
+    """
+    data = f"textsend({v})" if start == 1 and length is None else f"substr(textsend({v}), {start}, {length or 100})"
+    return f"ltrim({data}, '\\x{chars.encode().hex()}'::bytea) = ''::bytea"
+
+
+AFFECTATIONS = [*LETTERS, *(a + b for a in LETTERS for b in LETTERS)]
+YEARS = [*UNKNOWN_YEARS, *(str(y) for y in range(1000, 2101))]
+VACANCY_SPELLINGS = _cases(VACANCY_WORDS)
+VACANT_SPELLINGS = _cases(TRUE_WORDS)
+
+
+def valid_sql(kind: str, v: str, *, parcel_routes: bool = False) -> str:
+    """SQL that is true when the text ``v`` passes the rule ``kind`` (the same rules as :data:`CHECKS`)."""
+    if kind == "id":
+        return f"(octet_length({v}) BETWEEN 1 AND 20 AND {_only(v, DIGITS + LETTERS)})"
+    if kind == "parcel":
+        rest = f"{_only(v, DIGITS + UPPER, 6, 5)} AND {_only(v, DIGITS, 11, 4)}"
+        if parcel_routes:  # its first five characters are then one of the instance's INSEE codes already
+            return f"(octet_length({v}) = 14 AND {rest})"
+        commune = f"({_only(v, DIGITS, 1, 5)} OR (left({v}, 2) IN ('2A', '2B') AND {_only(v, DIGITS, 3, 3)}))"
+        return f"(octet_length({v}) = 14 AND {rest} AND {commune})"
+    if kind in TEXT_LIMITS:
+        limit = TEXT_LIMITS[kind]
+        return f"(octet_length({v}) <= {limit} OR char_length({v}) <= {limit})"
+    if kind == "affectation":
+        return f"{v} IN {_in(AFFECTATIONS)}"
+    if kind == "category":
+        return f"{v} IN {_in(['', *CATEGORIES])}"
+    if kind == "int":
+        return f"(octet_length({v}) <= 9 AND {_only(v, DIGITS)})"
+    if kind == "year":
+        return f"{v} IN {_in(YEARS)}"
+    if kind == "money":
+        # the plain spelling (1234,50 or 1234.50) decided first, the spreadsheet's one (1 234,50 €) only if needed
+        return f"({plain_money_sql(v)} OR {_money_sql(_plain_number_sql(v))})"
+    if kind == "vacancy":
+        return f"{v} IN {_in(VACANCY_SPELLINGS)}"
+    raise ValueError(kind)
+
+
+def plain_money_sql(v: str) -> str:
+    """SQL: ``v`` is empty or an amount in digits with a decimal point or comma, converted by the plain expression."""
+    return f"({v} = '' OR {_money_sql(v)})"
+
+
+def _money_sql(v: str) -> str:
+    tail = f"ltrim(textsend({v}), '\\x{DIGITS.encode().hex()}'::bytea)"
+    tails = ", ".join(f"'\\x{t.encode().hex()}'::bytea" for t in MONEY_TAILS)
+    return f"({tail} IN ({tails}) AND octet_length({v}) - octet_length({tail}) BETWEEN 1 AND 10)"
+
+
+def _plain_number_sql(v: str) -> str:
+    noise = _literal(NUMBER_NOISE_CHARS)
+    return (
+        f"(CASE WHEN strpos({v}, ',') > 0 THEN translate({v}, {_literal('.' + NUMBER_NOISE_CHARS)}, '') "
+        f"ELSE translate({v}, {noise}, '') END)"
+    )
+
+
+def convert_sql(kind: str, v: str | None, *, plain_money: bool = True) -> str:
+    """SQL turning the checked text ``v`` (``None``: no such column in the file) into the commune table's value.
+
+    ``plain_money``: every amount is written plainly (see :func:`plain_money_sql`), the cheaper conversion will do.
+    """
+    if v is None:
+        return {"money": "0", "vacancy": "false"}.get(kind, "''" if kind in TEXT_LIMITS else "NULL")
+    if kind == "affectation":
+        # upper() converts through wide characters: only for the values that need it
+        return f"CASE WHEN {v} IN {_in(a.upper() for a in AFFECTATIONS)} THEN {v} ELSE upper({v}) END"
+    if kind == "category":
+        return f"nullif({v}, '')::smallint"
+    if kind == "int":
+        return f"nullif({v}, '')::integer"
+    if kind == "year":
+        return f"nullif(nullif({v}, '')::smallint, 0)"
+    if kind == "money":
+        number = v if plain_money else _plain_number_sql(v)
+        return f"coalesce(replace(nullif({number}, ''), ',', '.')::numeric, 0)"
+    if kind == "vacancy":
+        return f"{v} IN {_in(VACANT_SPELLINGS)}"
+    return v
 
 
 @dataclass
 class Plan:
-    """How the file's columns map to the table: the converter per field, where the commune code comes from."""
+    """How the file's columns map to the fields: the file's column of each field, and where the commune comes from."""
 
-    converters: list[tuple[int | None, Callable[[str], str], str]]  # (index in the row, converter, default)
+    indexes: dict[str, int | None]  # field → index of its column in the file
     commune_index: int | None
-    parcel_index: int
     width: int
+
+    def column(self, name: str) -> str | None:
+        index = self.indexes[name]
+        return None if index is None else f"c{index + 1}"
+
+    @property
+    def commune_sql(self) -> str:
+        if self.commune_index is not None:
+            return f"c{self.commune_index + 1}"
+        return f"left({self.column('parcel')}, 5)"
 
 
 def plan_for(header: list[str]) -> Plan:
     """Match the file's headings with the fields; :class:`ImportFailed` if a required column is missing."""
     normalised = [normalise_heading(h) for h in header]
-    position = {h: i for i, h in enumerate(normalised)}
-    converters, missing = [], []
-    found: dict[str, int] = {}
-    for name, _sql, kind, aliases in COLUMNS:
+    position: dict[str, int] = {}
+    for i, h in enumerate(normalised):
+        position.setdefault(h, i)
+    indexes: dict[str, int | None] = {}
+    missing = []
+    for name, _sql, _kind, aliases in COLUMNS:
         index = next((position[normalise_heading(a)] for a in aliases if normalise_heading(a) in position), None)
         if index is None and name in REQUIRED:
             missing.append(HEADING_LABEL[name])
-        if index is not None:
-            found[name] = index
-        converters.append((index, CONVERTERS[kind], DEFAULTS.get(kind, NULL)))
+        indexes[name] = index
     if missing:
         raise ImportFailed([(1, f"Colonne(s) introuvable(s) dans la première ligne : {', '.join(missing)}.")])
     commune_index = next((position[h] for h in COMMUNE_HEADINGS if h in position), None)
-    return Plan(converters, commune_index, found["parcel"], len(header))
+    return Plan(indexes, commune_index, len(header))
 
 
 @dataclass
@@ -209,33 +333,48 @@ class LocalsResult:
     per_commune: dict[str, int] = field(default_factory=dict)
     skipped_rows: int = 0
     skipped_communes: list[str] = field(default_factory=list)
-    seconds_streaming: float = 0.0  # reading, checking and COPY into the staging table
-    seconds_replacing: float = 0.0  # the communes' tables replaced from the staging table
+    seconds_loading: float = 0.0  # the file sent to COPY into the staging table
+    seconds_checking: float = 0.0  # every row checked and counted per commune, in one query
+    seconds_replacing: float = 0.0  # the communes' tables replaced from the staging table, of which:
+    seconds_indexing: float = 0.0  # the indexes rebuilt
 
 
-def open_text(path: str) -> tuple[io.TextIOWrapper, int]:
-    """The file as text (UTF-8 with or without BOM, else Windows-1252), and its size in bytes."""
-    raw = open(path, "rb")  # noqa: SIM115  (closed by the caller through the wrapper)
-    head = raw.read(65536)
-    raw.seek(0, io.SEEK_END)
-    size = raw.tell()
-    raw.seek(0)
+@dataclass
+class Source:
+    """The file as COPY reads it: where its data starts (after any BOM), its encoding, delimiter and headings."""
+
+    path: str
+    size: int
+    start: int
+    encoding: str  # PostgreSQL's name
+    codec: str  # Python's name
+    delimiter: str
+    header: list[str]
+    newline: bytes  # the end of the first line: COPY wants the same at the end of every line
+
+
+def open_source(path: str) -> Source:
+    """Look at the start of the file: BOM, encoding (UTF-8, else Windows-1252), delimiter and headings."""
+    with open(path, "rb") as raw:
+        head = raw.read(65536)
+        size = raw.seek(0, io.SEEK_END)
     if b"\x00" in head:
-        raw.close()
         raise ImportFailed([(0, "Ce fichier n'est pas un fichier texte CSV (octets nuls).")])
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     try:
-        head.decode("utf-8")
-        encoding = "utf-8-sig"
+        head[start:].decode("utf-8")
+        encoding, codec = "UTF8", "utf-8"
     except UnicodeDecodeError as error:
-        # a cut multi-byte character at the end of the sample is still UTF-8
-        encoding = "utf-8-sig" if error.start >= len(head) - 3 else "cp1252"
-    return io.TextIOWrapper(raw, encoding=encoding, newline=""), size
-
-
-def staging_sql() -> str:
-    """The temporary staging table: the commune's code, then the fields, typed as in the commune's table."""
-    columns = ", ".join(f"{name} {sql}" for name, sql, _kind, _aliases in COLUMNS)
-    return f"CREATE TEMPORARY TABLE fiscal_stage (commune varchar(5), {columns}) ON COMMIT DROP"
+        # a multi-byte character cut at the end of the sample is still UTF-8
+        encoding, codec = ("UTF8", "utf-8") if error.start >= len(head) - start - 3 else ("WIN1252", "cp1252")
+    line = head[start:].split(b"\n", 1)[0]
+    newline = b"\r\n" if line.endswith(b"\r") else b"\n"
+    first = line.decode(codec, errors="replace").rstrip("\r")
+    if not first.strip():
+        raise ImportFailed([(0, "Le fichier est vide.")])
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    header = next(csv.reader([first], delimiter=delimiter))
+    return Source(path, size, start, encoding, codec, delimiter, header, newline)
 
 
 def _quote(name: str) -> str:
@@ -246,80 +385,274 @@ def import_locals(
     path: str,
     communes: Iterable,
     *,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> LocalsResult:
-    """Stream the CSV at ``path`` into the locals of ``communes`` (replacing each commune's table found in the file).
+    """Import the CSV at ``path`` into the locals of ``communes`` (replacing each commune's table found in the file).
 
     All or nothing: :class:`ImportFailed` with the errors (at most :data:`MAX_ERRORS`) and nothing written, or the
-    counts per commune. ``progress`` is called now and then with the share of the file read (0 to 1).
+    counts per commune. ``progress`` is called now and then with the share done (0 to 1) and the phase's name
+    (``lecture``, ``vérification``, ``enregistrement``).
     """
     allowed = {c.insee_code: c for c in communes}
-    text, size = open_text(path)
-    with text:
-        reader = csv.reader(text, delimiter=_sniff(text))
+    source = open_source(path)
+    plan = plan_for(source.header)
+    report = progress or (lambda share, phase: None)
+    stage = f"fiscal_stage_{uuid.uuid4().hex[:12]}"
+    result = LocalsResult()
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        shape_errors, tolerant = _load(cursor, stage, source, plan, report)
+        result.seconds_loading = time.perf_counter() - started
+
+        started = time.perf_counter()
+        report(LOADING_SHARE, "vérification")
+        counts, skipped, faulty, plain_money = _count_and_check(cursor, stage, plan, allowed)
+        result.seconds_checking = time.perf_counter() - started
+        if faulty or shape_errors:
+            raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, record_lines=not tolerant))
+        if not counts:
+            raise ImportFailed([(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")])
+        result.rows = sum(counts.values())
+        result.per_commune = dict(sorted(counts.items()))
+        result.skipped_rows = sum(skipped.values())
+        result.skipped_communes = sorted(skipped)
+
+        started = time.perf_counter()
+        report(LOADING_SHARE + CHECKING_SHARE, "enregistrement")
         try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportFailed([(0, "Le fichier est vide.")]) from None
-        plan = plan_for(header)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.fiscal_stage")  # left by an enclosing transaction
-            cursor.execute(staging_sql())
-            columns = ", ".join(["commune", *FIELD_NAMES])
-            started = time.perf_counter()
-            # The rows are short-lived containers by the million: the cyclic garbage collector would walk every
-            # survivor again and again (and the set of keys seen) for nothing; reference counting frees them.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                with cursor.copy(f"COPY pg_temp.fiscal_stage ({columns}) FROM STDIN (NULL '')") as copy:
-                    counts, skipped = _stream(reader, plan, allowed, copy, text, size, progress)
-            finally:
-                if collecting:
-                    gc.enable()
-            result = LocalsResult(
-                rows=sum(counts.values()),
-                per_commune=dict(sorted(counts.items())),
-                skipped_rows=sum(skipped.values()),
-                skipped_communes=sorted(skipped),
-                seconds_streaming=time.perf_counter() - started,
-            )
-            started = time.perf_counter()
-            if len(counts) > 1:
-                cursor.execute("CREATE INDEX ON pg_temp.fiscal_stage (commune)")
-                cursor.execute("ANALYZE pg_temp.fiscal_stage")  # else each commune's INSERT scans the whole table
-            names = ", ".join(FIELD_NAMES)
-            expressions = ", ".join(SELECT_EXPRESSIONS.get(name, name) for name in FIELD_NAMES)
-            table = _quote(Local._meta.db_table)
-            for insee in sorted(counts):
-                schema = allowed[insee].schema_name
-                target = f"{_quote(schema)}.{table}"
-                cursor.execute(f"TRUNCATE {target}")
-                rebuild = _drop_indexes(cursor, schema, target) if counts[insee] >= REBUILD_INDEXES_FROM else []
-                where = " WHERE commune = %s" if len(counts) > 1 else ""
-                cursor.execute(
-                    f"INSERT INTO {target} ({names}) SELECT {expressions} FROM pg_temp.fiscal_stage{where}",
-                    [insee] if where else None,
+            with transaction.atomic():
+                filtered = len(counts) > 1 or bool(skipped)
+                _replace(
+                    cursor,
+                    stage,
+                    plan,
+                    allowed,
+                    counts,
+                    filtered=filtered,
+                    plain_money=plain_money,
+                    report=report,
+                    result=result,
                 )
-                for statement in rebuild:
-                    cursor.execute(statement)
-    result.seconds_replacing = time.perf_counter() - started
+        except DatabaseError:
+            # a local id twice in a commune (its primary key could not be rebuilt), or a value the checks let through
+            # and the table refused: find and word every fault
+            errors = _diagnose(cursor, stage, plan, allowed, [], record_lines=not tolerant)
+            if not errors:
+                raise
+            raise ImportFailed(errors) from None
+        cursor.execute(f"DROP TABLE {_quote(stage)}")
+        result.seconds_replacing = time.perf_counter() - started
     logger.info(
-        "Locaux importés : %d lignes, lecture et COPY %.1f s, remplacement %.1f s",
+        "Locaux importés : %d lignes, chargement %.1f s, vérification %.1f s, remplacement %.1f s (index %.1f s)",
         result.rows,
-        result.seconds_streaming,
+        result.seconds_loading,
+        result.seconds_checking,
         result.seconds_replacing,
+        result.seconds_indexing,
     )
-    if progress:
-        progress(1.0)
+    report(1.0, "enregistrement")
     return result
+
+
+def _create_stage(cursor, stage: str, width: int) -> None:
+    # unlogged rather than temporary: PostgreSQL scans temporary tables in one process only, unlogged ones in parallel
+    columns = ", ".join(f"c{i} text" for i in range(1, width + 1))
+    cursor.execute(
+        f"CREATE UNLOGGED TABLE {_quote(stage)} (line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), {columns})"
+    )
+
+
+def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[tuple[int, str]], bool]:
+    """Fill the staging table from the file. Return the rows whose number of cells is wrong, and whether the file had
+    to be read by Python for that (its staged lines are then the file's lines, not COPY's record numbers)."""
+    columns = ", ".join(f"c{i}" for i in range(1, plan.width + 1))
+    options = (
+        f"FORMAT csv, DELIMITER {_literal(source.delimiter)}, HEADER true, ENCODING {_literal(source.encoding)}, "
+        f"FORCE_NOT_NULL ({columns}), FREEZE true"
+    )
+    try:
+        # the savepoint lets the tolerant reading start again from scratch; FREEZE needs the table created within it
+        with transaction.atomic():
+            _create_stage(cursor, stage, plan.width)
+            with (
+                open(source.path, "rb") as raw,
+                cursor.copy(f"COPY {_quote(stage)} ({columns}) FROM STDIN ({options})") as copy,
+            ):
+                raw.seek(source.start)
+                sent, reported, before = source.start, 0.0, b"\n"
+                bare_quote = _bare_quote_pattern(source.delimiter)
+                chunk = raw.read(CHUNK_BYTES)
+                while chunk:
+                    following = raw.read(CHUNK_BYTES)
+                    if not following:
+                        # blank lines at the end of a file are no rows (COPY would count their missing cells)
+                        chunk = chunk.rstrip(b"\r\n") + source.newline
+                    if b'"' in chunk:
+                        window = before + chunk + following[:1]
+                        found = bare_quote.search(window, 1)
+                        if found and found.start() < len(window) - 1:
+                            raise _BareQuote
+                    before = chunk[-1:]
+                    copy.write(chunk)
+                    sent += len(chunk)
+                    if sent / source.size - reported >= PROGRESS_STEP:
+                        reported = sent / source.size
+                        report(LOADING_SHARE * min(reported, 1.0), "lecture")
+                    chunk = following
+        return [], False
+    except _BareQuote:
+        logger.info("Guillemets au milieu d'une valeur : lecture ligne à ligne")
+    except psycopg.errors.DataError as error:
+        line = _copy_line(error)
+        if error.sqlstate in ("22021", "22P05"):  # invalid byte sequence, no equivalent in UTF-8
+            raise ImportFailed([(line, ENCODING_ERROR)]) from None
+        message = (error.diag.message_primary or "").lower()
+        if error.sqlstate == "22P04" and ("unterminated" in message or "non termin" in message):
+            raise ImportFailed([(line, UNREADABLE)]) from None
+        logger.info("COPY refuse le fichier (%s) : lecture ligne à ligne", error.diag.message_primary)
+    with transaction.atomic():
+        _create_stage(cursor, stage, plan.width)
+        return _load_tolerant(cursor, stage, source, plan), True
+
+
+class _BareQuote(Exception):
+    """A quote in the middle of an unquoted value (``SCI "LES OLIVIERS"``): COPY would take it for the start of a
+    quoted value, Python's ``csv`` keeps it as a character, as spreadsheets do."""
+
+
+def _bare_quote_pattern(delimiter: str) -> re.Pattern[bytes]:
+    """A quote neither opening a value (after the delimiter or a line break) nor closing one (before them) nor
+    doubled: a quote inside an unquoted value."""
+    d = re.escape(delimiter.encode())
+    return re.compile(rb"(?<![" + d + rb'\n"])"(?![' + d + rb'\r\n"])')
+
+
+def _copy_line(error: psycopg.Error) -> int:
+    """The line COPY names in its error's context (``COPY table, line 12, column c3: …``), 0 if none."""
+    match = re.search(r",\s*\w+\s+(\d+)", error.diag.context or "")
+    return int(match.group(1)) if match else 0
+
+
+def _load_tolerant(cursor, stage: str, source: Source, plan: Plan) -> list[tuple[int, str]]:
+    """The staging table filled by Python's ``csv`` reader, which goes on after a row of the wrong width: those rows
+    are returned as errors (blank lines are skipped), the others staged with their line numbers."""
+    errors: list[tuple[int, str]] = []
+    width = plan.width
+    columns = ", ".join(["line", *(f"c{i}" for i in range(1, width + 1))])
+    with open(source.path, encoding=source.codec, newline="") as text:
+        text.seek(source.start)
+        reader = csv.reader(text, delimiter=source.delimiter)
+        try:
+            next(reader)
+            cells = ", ".join(f"c{i}" for i in range(1, width + 1))
+            copy_sql = f"COPY {_quote(stage)} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({cells}))"
+            with cursor.copy(copy_sql) as copy:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer, lineterminator="\n")
+                start = reader.line_num + 1
+                for row in reader:
+                    if len(row) == width:
+                        writer.writerow([start, *row])
+                    elif any(cell.strip() for cell in row):
+                        errors.append((start, f"{len(row)} valeurs pour {width} colonnes."))
+                    start = reader.line_num + 1
+                    if buffer.tell() > CHUNK_BYTES:
+                        copy.write(buffer.getvalue())
+                        buffer.seek(0)
+                        buffer.truncate()
+                copy.write(buffer.getvalue())
+        except UnicodeDecodeError:
+            errors.append((reader.line_num + 1, ENCODING_ERROR))
+        except csv.Error as error:
+            errors.append((reader.line_num, f"ligne illisible ({error})."))
+    return errors
+
+
+def _count_and_check(cursor, stage: str, plan: Plan, allowed: dict) -> tuple[dict, dict, int, bool]:
+    """Rows per commune the importer may write to, rows per other commune, how many rows break a rule, and whether
+    every amount is written plainly — in one scan of the staging table (in parallel when PostgreSQL sees fit)."""
+    if not allowed:
+        return {}, {}, 0, True
+    commune, money = plan.commune_sql, plan.column("rental_value")
+    mine = f"{commune} IN {_in(allowed)}"
+    spreadsheet = f"count(*) FILTER (WHERE {mine} AND NOT {plain_money_sql(money)})" if money else "0"
+    # without statistics on the fresh table, the planner would sort a million rows to group them by commune
+    cursor.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
+    (sorting, _) = cursor.fetchone()
+    cursor.execute(
+        f"SELECT {commune}, count(*), count(*) FILTER (WHERE {mine} AND NOT ({_valid_row_sql(plan)})), {spreadsheet} "
+        f"FROM {_quote(stage)} GROUP BY 1"
+    )
+    rows = cursor.fetchall()
+    cursor.execute("SELECT set_config('enable_sort', %s, true)", [sorting])
+    counts, skipped, faulty, plain = {}, {}, 0, True
+    for code, number, bad, odd in rows:
+        if code in allowed:
+            counts[code] = number
+            faulty += bad
+            plain = plain and not odd
+        else:
+            skipped[code] = number
+    return counts, skipped, faulty, plain
+
+
+def _valid_row_sql(plan: Plan) -> str:
+    parcel_routes = plan.commune_index is None
+    tests = []
+    for name, _sql, kind, _aliases in COLUMNS:
+        column = plan.column(name)
+        if column is not None:
+            tests.append(valid_sql(kind, column, parcel_routes=parcel_routes and name == "parcel"))
+    return " AND ".join(tests)
+
+
+def _replace(
+    cursor,
+    stage: str,
+    plan: Plan,
+    allowed: dict,
+    counts: dict,
+    *,
+    filtered: bool,
+    plain_money: bool,
+    report,
+    result: LocalsResult,
+) -> None:
+    """Replace each commune's locals with its staged rows (indexes dropped and rebuilt for the larger ones)."""
+    names = ", ".join(FIELD_NAMES)
+    expressions = ", ".join(
+        convert_sql(kind, plan.column(name), plain_money=plain_money) for name, _sql, kind, _aliases in COLUMNS
+    )
+    table = _quote(Local._meta.db_table)
+    commune = plan.commune_sql
+    if filtered and len(counts) > 1:
+        # each commune's INSERT then reads its own rows through this index, not the whole staging table
+        cursor.execute(f"CREATE INDEX ON {_quote(stage)} (({commune}))")
+    targets = {insee: f"{_quote(allowed[insee].schema_name)}.{table}" for insee in counts}
+    cursor.execute(f"TRUNCATE {', '.join(targets[insee] for insee in sorted(counts))}")
+    total, done = sum(counts.values()), 0
+    for insee in sorted(counts):
+        schema, target = allowed[insee].schema_name, targets[insee]
+        rebuild = _drop_indexes(cursor, schema, target) if counts[insee] >= REBUILD_INDEXES_FROM else []
+        where = f" WHERE {commune} = %s" if filtered else ""
+        cursor.execute(
+            f"INSERT INTO {target} ({names}) SELECT {expressions} FROM {_quote(stage)}{where}",
+            [insee] if filtered else None,
+        )
+        started = time.perf_counter()
+        for statement in rebuild:
+            cursor.execute(statement)
+        result.seconds_indexing += time.perf_counter() - started
+        done += counts[insee]
+        report(LOADING_SHARE + CHECKING_SHARE + (1 - LOADING_SHARE - CHECKING_SHARE) * done / total, "enregistrement")
 
 
 def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
     """Drop the indexes of the (just emptied) locals table of ``schema``; return the statements that rebuild them.
 
-    Building an index once over all the rows (a sort) is much cheaper than inserting every row into it; the
-    primary key's uniqueness is already checked while the file is read. Everything stays in the transaction.
+    Building an index once over all the rows (a sort) is much cheaper than inserting every row into it. The
+    definitions come from the catalogue, so the rebuilt indexes and primary key keep Django's names. Everything
+    stays in the transaction.
     """
     table = Local._meta.db_table
     cursor.execute(
@@ -343,206 +676,71 @@ def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
     ]
 
 
-def _sniff(text: io.TextIOWrapper) -> str:
-    first = text.readline()
-    text.seek(0)
-    return ";" if first.count(";") >= first.count(",") else ","
+def _diagnose(
+    cursor, stage: str, plan: Plan, allowed: dict, found: list[tuple[int, str]], *, record_lines: bool
+) -> list[tuple[int, str]]:
+    """Every fault of the staged rows of ``allowed`` communes, with ``found`` (errors met while loading), in French,
+    by line, at most :data:`MAX_ERRORS` then a last line saying the checks stopped.
 
-
-# Whole-column checks: one pattern per value kind, matched once over the column joined by newlines.
-FAST_PATTERNS = {
-    "id": r"[0-9A-Za-z]{1,20}",
-    "parcel": r"(?:\d{5}|2[AB]\d{3})[0-9A-Z]{5}\d{4}",
-    "affectation": r"[A-Za-z]{1,2}",
-    "category": r"(?:0?[1-8])?",
-    "int": r"\d{0,9}",
-    "year": r"(?:1\d{3}|20\d{2}|2100|0{1,4})?",
-    "money": r"(?:\d{1,10}(?:[.,]\d{1,2})?)?",
-    "vacancy": r"(?i:[a-z]|[01]|oui|non|true|false|vrai|faux|vacant)?",
-}
-FAST = {kind: re.compile(f"(?:{p})(?:\n(?:{p}))*") for kind, p in FAST_PATTERNS.items()}
-TEXT_LIMITS = {"text200": 200, "text300": 300, "text10": 10}
-SPECIAL = re.compile(r"[\t\\\n\r]")
-# The staging row → the commune's row: defaults and codes PostgreSQL converts faster than Python would.
-VACANT_WORDS = ", ".join(f"'{w}'" for w in sorted(TRUE_WORDS))
-SELECT_EXPRESSIONS = {
-    "address": "coalesce(address, '')",
-    "affectation": "upper(affectation)",
-    "year_built": "nullif(year_built, 0)",
-    "year_renovated": "nullif(year_renovated, 0)",
-    "rental_value": "coalesce(rental_value, 0)",
-    "vacant": f"coalesce(lower(vacant) IN ({VACANT_WORDS}), false)",
-    "vacant_since": "nullif(vacant_since, 0)",
-    "exoneration": "coalesce(exoneration, '')",
-    "exoneration_start": "nullif(exoneration_start, 0)",
-    "exoneration_end": "nullif(exoneration_end, 0)",
-    "owner_name": "coalesce(owner_name, '')",
-    "owner_address": "coalesce(owner_address, '')",
-}
-
-
-class _Errors:
-    """The errors found so far, with the cap on how many are kept."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[int, str]] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.items.append((line, message))
-
-    @property
-    def full(self) -> bool:
-        return len(self.items) >= MAX_ERRORS
-
-
-class _Lines:
-    """The file line of each row of a batch read between lines ``first`` (excluded) and ``last``, worked out only
-    when an error needs it (rows are counted, unless quoted cells spread over several lines)."""
-
-    def __init__(self, rows: list[list[str]], first: int, last: int) -> None:
-        self.rows, self.first, self.last = rows, first, last
-        self.numbers: list[int] | None = None
-
-    def __call__(self) -> list[int]:
-        if self.numbers is None:
-            if self.last - self.first == len(self.rows):
-                self.numbers = list(range(self.first + 1, self.last + 1))
-            else:
-                self.numbers, line = [], self.first
-                for row in self.rows:
-                    line += 1 + sum(cell.count("\n") for cell in row)
-                    self.numbers.append(line)
-        return self.numbers
-
-
-def _check_column(kind: str, values: tuple[str, ...], lines, errors: _Errors) -> list[str] | tuple[str, ...] | None:
-    """The column converted for COPY, or ``None`` after recording its errors (with their lines)."""
-    if kind in TEXT_LIMITS:
-        joined = "\x1f".join(values)
-        if max(map(len, values)) <= TEXT_LIMITS[kind] and not SPECIAL.search(joined):
-            return values
-        converter = CONVERTERS[kind]
-    else:
-        joined = "\n".join(values)
-        if kind == "parcel":
-            joined = joined.upper()
-        if FAST[kind].fullmatch(joined):
-            if kind == "money" and "," in joined:
-                return joined.replace(",", ".").split("\n")
-            return joined.split("\n") if kind == "parcel" else values
-        converter = CONVERTERS[kind]
-    converted, failed = [], False
-    for index, value in enumerate(values):
-        try:
-            converted.append(converter(value))
-        except ValueError as error:
-            failed = True
-            errors.add(lines()[index], str(error))
-            if errors.full:
-                break
-    if failed:
-        return None
-    return [_escape(x) if kind in TEXT_LIMITS else x for x in converted]
-
-
-def _stream(reader, plan: Plan, allowed: dict, copy, text, size: int, progress) -> tuple[Counter, Counter]:
-    """Check and convert the rows batch by batch, writing good batches to ``copy`` until the first error.
-
-    Raises :class:`ImportFailed` at the end if any row was wrong (inside the COPY, which psycopg then aborts).
+    ``record_lines``: the staged line numbers count records (COPY), not lines: a quoted cell over several lines
+    shifts the following ones, which is corrected here.
     """
-    width, commune_index, parcel_index = plan.width, plan.commune_index, plan.parcel_index
-    kinds = [kind for _name, _sql, kind, _aliases in COLUMNS]
-    counts: Counter = Counter()
-    skipped: Counter = Counter()
-    errors = _Errors()
-    seen: set[str] = set()  # commune + "|" + local id: strings, which the garbage collector does not track
-    keys = allowed.keys()
-    writing = True
-    last_line = reader.line_num
-    try:
-        while not errors.full:
-            rows = list(itertools.islice(reader, BATCH_ROWS))
-            if not rows:
-                break
-            first_line, last_line = last_line, reader.line_num
-            lines = _Lines(rows, first_line, last_line)
-            if len(set(map(len, rows))) != 1 or len(rows[0]) != width:
-                kept, kept_lines = [], []
-                for row, line in zip(rows, lines(), strict=True):
-                    if len(row) == width:
-                        kept.append(row)
-                        kept_lines.append(line)
-                    elif any(cell.strip() for cell in row):
-                        errors.add(line, f"{len(row)} valeurs pour {width} colonnes.")
-                rows, lines.numbers = kept, kept_lines
-                if not rows:
-                    continue
-            columns = list(zip(*rows, strict=True))
-            parcels = _check_column("parcel", columns[parcel_index], lines, errors)
-            if commune_index is not None:
-                communes = [v.strip().upper() for v in columns[commune_index]]
-            elif parcels is not None:
-                communes = [p[:5] for p in parcels]
-            else:
-                communes = [v.strip()[:5].upper() for v in columns[parcel_index]]
-            if not keys >= set(communes):
-                mask = [c in allowed for c in communes]
-                for commune, ok in zip(communes, mask, strict=True):
-                    if not ok:
-                        skipped[commune] += 1
-                if not any(mask):
-                    continue
-                lines.numbers = list(itertools.compress(lines(), mask))
-                rows = list(itertools.compress(rows, mask))
-                communes = list(itertools.compress(communes, mask))
-                columns = list(zip(*rows, strict=True))
-                parcels = _check_column("parcel", columns[parcel_index], lines, errors)
-            out = [communes]
-            for (index, _convert, _default), kind in zip(plan.converters, kinds, strict=True):
-                if index is None:
-                    out.append(itertools.repeat("", len(rows)))
-                elif index == parcel_index:
-                    out.append(parcels)
-                else:
-                    out.append(_check_column(kind, columns[index], lines, errors))
-            if out[1] is not None:
-                batch_keys = set(map(operator.add, map(operator.add, communes, itertools.repeat("|")), out[1]))
-                if len(batch_keys) != len(rows) or not seen.isdisjoint(batch_keys):
-                    writing = False
-                    _duplicates(communes, out[1], lines(), seen, errors)
-                    continue
-                seen |= batch_keys
-            if any(column is None for column in out):
-                writing = False
-                continue
-            counts.update(communes)
-            if writing and not errors.items:
-                copy.write("\n".join(map("\t".join, zip(*out, strict=True))) + "\n")
-            if progress:
-                progress(min(text.buffer.tell() / size, 0.99) if size else 0)
-    except UnicodeDecodeError:
-        errors.add(reader.line_num + 1, "caractères illisibles : enregistrez le fichier en CSV UTF-8.")
-    except csv.Error as error:
-        errors.add(reader.line_num, f"ligne illisible ({error}).")
-    if errors.items:
-        found = sorted(errors.items)[:MAX_ERRORS]
-        if errors.full:
-            found.append((0, f"La vérification s'est arrêtée après {MAX_ERRORS} erreurs."))
-        raise ImportFailed(found)
-    if not counts:
-        raise ImportFailed([(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")])
-    return counts, skipped
+    errors = list(found)
+    if allowed:
+        renumber = _physical_lines(cursor, stage, plan) if record_lines else int
+        errors += _faulty_values(cursor, stage, plan, allowed, renumber)
+        errors += _duplicates(cursor, stage, plan, allowed, renumber)
+    errors.sort(key=lambda error: error[0])
+    if len(errors) > MAX_ERRORS:
+        errors = [*errors[:MAX_ERRORS], (0, f"La vérification s'est arrêtée après {MAX_ERRORS} erreurs.")]
+    return errors
 
 
-def _duplicates(communes, ids, lines, seen: set, errors: _Errors) -> None:
-    """Name the lines whose local is already in the file (in an earlier batch, or earlier in this one)."""
-    first_seen: dict[str, int] = {}
-    for commune, local_id, line in zip(communes, ids, lines, strict=True):
-        key = f"{commune}|{local_id}"
-        if key in seen:
-            errors.add(line, f"identifiant du local « {local_id} » en double dans le fichier.")
-        elif key in first_seen:
-            errors.add(line, f"identifiant du local « {local_id} » en double (déjà ligne {first_seen[key]}).")
-        else:
-            first_seen[key] = line
-    seen.update(first_seen)
+def _faulty_values(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
+    fields = [(kind, plan.column(name)) for name, _sql, kind, _aliases in COLUMNS if plan.column(name)]
+    cursor.execute(
+        f"SELECT line, {', '.join(column for _kind, column in fields)} FROM {_quote(stage)} "
+        f"WHERE {plan.commune_sql} IN {_in(allowed)} AND NOT ({_valid_row_sql(plan)}) ORDER BY line LIMIT %s",
+        [MAX_ERRORS + 1],
+    )
+    errors = []
+    for line, *values in cursor.fetchall():
+        before = len(errors)
+        for (kind, _column), value in zip(fields, values, strict=True):
+            try:
+                CHECKS[kind](value)
+            except ValueError as error:
+                errors.append((renumber(line), str(error)))
+        if len(errors) == before:  # the SQL and Python rules disagree: still a fault, said plainly
+            errors.append((renumber(line), "valeurs illisibles."))
+    return errors
+
+
+def _duplicates(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
+    local_id, commune = plan.column("local_id"), plan.commune_sql
+    cursor.execute(
+        f"SELECT line, local_id, first FROM (SELECT line, {local_id} AS local_id, "
+        f"min(line) OVER (PARTITION BY {commune}, {local_id}) AS first FROM {_quote(stage)} "
+        f"WHERE {commune} IN {_in(allowed)}) d WHERE line > first ORDER BY line LIMIT %s",
+        [MAX_ERRORS + 1],
+    )
+    return [
+        (renumber(line), f"identifiant du local « {local_id} » en double (déjà ligne {renumber(first)}).")
+        for line, local_id, first in cursor.fetchall()
+    ]
+
+
+def _physical_lines(cursor, stage: str, plan: Plan) -> Callable[[int], int]:
+    """Record number → line of the file where the record starts: each staged record is moved down by the line
+    breaks inside the quoted cells of the records before it."""
+    cells = " || ".join(f"c{i}" for i in range(1, plan.width + 1))
+    cursor.execute(
+        f"SELECT line, length({cells}) - length(replace({cells}, E'\\n', '')) FROM {_quote(stage)} "
+        f"WHERE strpos({cells}, E'\\n') > 0 ORDER BY line"
+    )
+    breaks = cursor.fetchall()
+
+    def physical(line: int) -> int:
+        return line + sum(n for record, n in breaks if record < line)
+
+    return physical

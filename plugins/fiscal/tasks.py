@@ -1,5 +1,8 @@
 """Celery tasks of the Observatoire fiscal: the import of a cadastral extract, with its progress in the cache.
 
+The progress moves with the bytes of the file sent to PostgreSQL's COPY (phase ``lecture``), then through the
+checks (``vérification``) and the replacement of the communes' tables (``enregistrement``, by rows written).
+
 The progress of a job is kept in the cache under a key that django-tenants prefixes with the schema of the
 connection, so a commune's page can only ever read its own jobs; the community's jobs live under the public schema.
 """
@@ -35,7 +38,7 @@ def new_job() -> str:
 
 def job_state(job: str) -> dict | None:
     """The state of ``job`` in the space of the connection: ``status`` (attente, en_cours, termine, echec),
-    ``progress`` (0–1), then the result or the errors; ``None`` for a job unknown here."""
+    ``progress`` (0–1) and ``phase`` while it runs, then the result or the errors; ``None`` for a job unknown here."""
     return cache.get(_key(job))
 
 
@@ -63,10 +66,12 @@ def import_locals_task(job: str, name: str, commune_id: int | None) -> dict:
         communes = list(Commune.objects.filter(id=commune_id))
         if not communes or communes[0].schema_name != connection.schema_name:
             raise RuntimeError("L'import d'une commune doit partir du schéma de cette commune.")
-    _set(job, status="en_cours", progress=0.0)
+    _set(job, status="en_cours", progress=0.0, phase="lecture")
     try:
         result = cadastre.import_locals(
-            storage.path(name), communes, progress=lambda share: _set(job, status="en_cours", progress=share)
+            storage.path(name),
+            communes,
+            progress=lambda share, phase: _set(job, status="en_cours", progress=share, phase=phase),
         )
     except ImportFailed as failure:
         state = {"status": "echec", "progress": 1.0, "errors": failure.errors}
@@ -81,7 +86,12 @@ def import_locals_task(job: str, name: str, commune_id: int | None) -> dict:
             "per_commune": result.per_commune,
             "skipped_rows": result.skipped_rows,
             "skipped_communes": result.skipped_communes,
-            "seconds": [round(result.seconds_streaming, 2), round(result.seconds_replacing, 2)],
+            # loading (COPY), checking, replacing the tables
+            "seconds": [
+                round(result.seconds_loading, 2),
+                round(result.seconds_checking, 2),
+                round(result.seconds_replacing, 2),
+            ],
         }
     finally:
         storage.delete(name)  # owners' personal data: the upload is not kept once read
