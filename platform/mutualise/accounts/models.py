@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+PERSON_NOT_DELETED = _(
+    "Une personne ne se supprime pas : désactivez son compte ; son nom reste sur les demandes et dans le journal."
+)
 
-class UserManager(BaseUserManager):
+
+def refuse_deletion() -> ValidationError:
+    """The error a deletion of people meets: they are deactivated instead (``is_active``), never deleted."""
+    return ValidationError(PERSON_NOT_DELETED, code="person_not_deleted")
+
+
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        """Refused (:func:`refuse_deletion`): a bulk deletion of people, as the admin's action would run."""
+        raise refuse_deletion()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **fields) -> User:
@@ -63,6 +82,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    def delete(self, using=None, keep_parents=False):
+        """Refused with a French error (:func:`refuse_deletion`): a person is deactivated, not deleted.
+
+        Their name stays on the demandes they made or handled and in the audit journal, whose rows point to this
+        one, from the public schema and from every commune's: Django's deletion collector, run from the public
+        schema, cannot even read the communes' tables, and their foreign keys would refuse the deletion anyway. To
+        erase what identifies a person, this row's fields are what must change, not its existence.
+        """
+        raise refuse_deletion()
 
     # A community administrator may do everything in the console, the Django admin included.
     def has_perm(self, perm, obj=None) -> bool:
