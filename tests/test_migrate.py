@@ -185,3 +185,94 @@ def test_one_schema_is_migrated_as_migrate_schemas_does(db, executed, refreshed)
     migrate(schema_name=GIGNAC_SCHEMA)
     assert executed == [GIGNAC_SCHEMA]
     assert refreshed == []
+
+
+def names_in(schema: str, table: str) -> set[tuple[str, str]]:
+    """The constraints and indexes of ``schema``'s ``table``: (name, "constraint <type>" or "index")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT con.conname, 'constraint ' || con.contype::text FROM pg_constraint con"
+            " WHERE con.conrelid = to_regclass(%(table)s)"
+            " UNION ALL SELECT i.relname, 'index' FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = to_regclass(%(table)s)",
+            {"table": f'"{schema}"."{table}"'},
+        )
+        return set(cursor.fetchall())
+
+
+def rename(statement: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+def test_names_that_clone_schema_gave_are_given_back_the_templates(db, executed, refreshed):
+    """django-tenants' clone_schema() named a unique constraint (and its index) after its columns; the index here
+    stands for any index a commune holds under a name the template's lacks."""
+    rename(
+        f'ALTER TABLE "{GIGNAC_SCHEMA}".achats_need'
+        " RENAME CONSTRAINT achats_one_need_per_answer TO achats_need_answer_id_article_id_key"
+    )
+    rename(f'ALTER INDEX "{GIGNAC_SCHEMA}".demandes_demande_status_a2693fb2 RENAME TO demandes_demande_status_idx')
+    assert ("achats_one_need_per_answer", "index") not in names_in(GIGNAC_SCHEMA, "achats_need")
+
+    out, err = migrate()
+
+    assert names_in(GIGNAC_SCHEMA, "achats_need") == names_in(provisioning.template_schema(), "achats_need")
+    assert {("achats_one_need_per_answer", "constraint u"), ("achats_one_need_per_answer", "index")} <= names_in(
+        GIGNAC_SCHEMA, "achats_need"
+    )
+    assert names_in(GIGNAC_SCHEMA, "demandes_demande") == names_in(provisioning.template_schema(), "demandes_demande")
+    assert "2 renommé(s) comme dans le schéma modèle, dans 1 schéma(s)" in out
+    assert "achats_need.achats_need_answer_id_article_id_key → achats_one_need_per_answer" in out
+    assert "index demandes_demande.demandes_demande_status_idx → demandes_demande_status_a2693fb2" in out
+    assert err == ""
+    assert executed == ["public"]  # nothing to migrate: the names are checked all the same
+
+    out, _ = migrate()
+    assert "Noms des contraintes et index : ceux du schéma modèle partout" in out
+    assert "renommé" not in out
+
+
+def locks_in(schemas: list[str]) -> set[tuple[str, str]]:
+    """The locks this connection holds on tables and indexes of ``schemas``: (relation, mode)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.relation::regclass::text, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND n.nspname = ANY (%s)",
+            [schemas],
+        )
+        return set(cursor.fetchall())
+
+
+def test_names_are_compared_in_one_query_of_the_catalogue_that_locks_no_table(db):
+    schemas = [GIGNAC_SCHEMA, SAINT_ANDRE_SCHEMA]
+    everything = [*schemas, provisioning.template_schema()]
+    with connection.cursor():
+        pass
+    before = locks_in(everything)
+    with CaptureQueriesContext(connection) as queries:
+        assert mutualise_migrate.names_unlike_template(schemas, provisioning.template_schema()) == []
+    assert len(queries) == 1
+    rename(f'ALTER INDEX "{SAINT_ANDRE_SCHEMA}".demandes_demande_status_a2693fb2 RENAME TO demandes_demande_status_idx')
+    before = locks_in(everything)  # the rename's own, held until the test's transaction ends
+    assert mutualise_migrate.names_unlike_template(schemas, provisioning.template_schema()) == [
+        mutualise_migrate.Rename(
+            SAINT_ANDRE_SCHEMA,
+            "demandes_demande",
+            False,
+            "demandes_demande_status_idx",
+            "demandes_demande_status_a2693fb2",
+        )
+    ]
+    assert locks_in(everything) == before  # the definitions were written without locking a table
+
+
+def test_an_ambiguous_match_is_left_alone(db, executed, refreshed):
+    # Two indexes on the same column in the commune, neither under the template's name: which one is it?
+    rename(f'ALTER INDEX "{GIGNAC_SCHEMA}".demandes_demande_status_a2693fb2 RENAME TO demandes_demande_status_idx')
+    rename(f'CREATE INDEX demandes_demande_status_idx1 ON "{GIGNAC_SCHEMA}".demandes_demande (status)')
+    out, _ = migrate()
+    assert {("demandes_demande_status_idx", "index"), ("demandes_demande_status_idx1", "index")} <= names_in(
+        GIGNAC_SCHEMA, "demandes_demande"
+    )
+    assert "ceux du schéma modèle partout" in out

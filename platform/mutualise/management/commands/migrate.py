@@ -6,6 +6,11 @@ schemas (:func:`mutualise.schemas.union_all`) reads how many of the expected mig
 the commune template) has recorded, after one query of the catalogue, and django-tenants' executor runs only for the schemas that lack one. The public schema is
 migrated as before, and then the template is brought up to date if it is behind.
 
+Then the constraints and indexes of the commune schemas that stand under another name than the template's (schemas
+made by django-tenants' ``clone_schema()``, which renamed unique constraints) get the template's name back
+(:func:`names_unlike_template`, one query of the catalogue; :func:`rename_like_template`), so that a later migration
+that removes or alters one by name finds it.
+
 "Expected" is what :func:`tenants.provisioning.expected_tenant_migrations` says, the same test as for the template:
 every migration of the tenant apps. Shared apps' migrations are left out: ``migrate`` records them in a commune's
 schema too, but their operations do nothing there (the tenant router), so a deployment that only changes shared
@@ -20,8 +25,9 @@ is stock ``migrate_schemas`` (followed, as always, by the template's refresh).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
@@ -36,6 +42,93 @@ from mutualise.schemas import relations_of, union_all
 from tenants.provisioning import expected_tenant_migrations, refresh_template, template_schema
 
 SHOWN = 10  # schemas named in the summary, at most
+# How long a rename waits for its table (ALTER TABLE … RENAME CONSTRAINT locks it whole): a commune busy beyond that
+# keeps its old names until the next run rather than holding up the queries queued behind the rename.
+RENAME_LOCK_TIMEOUT = "5s"
+
+_CONSTRAINT_TYPES = "('p', 'u', 'x', 'f', 'c')"  # primary key, unique, exclusion, foreign key, check
+# The template's and the communes' constraints and indexes, matched on table and definition where their names differ.
+# Cheap when every name is the template's: names are compared first (no definition is written), and definitions
+# are written only for the tables of a commune that has a name the template lacks on that table. Definitions are
+# compared without their schema (a foreign key to the same schema's table names it); an index's without its name
+# and table, from " USING ". Kinds: "c" + the constraint type, "i" + whether the index is unique. A definition
+# must be held once by the template's table and once by the commune's, and the template's name must be free in the
+# commune (on the table for a constraint, in the schema for an index or a constraint with one).
+# Catalogue only: pg_get_constraintdef() and pg_get_indexdef() read the system caches, without locking any table.
+_NAMES_UNLIKE_TEMPLATE_SQL = f"""
+WITH template AS MATERIALIZED (
+  SELECT oid, quote_ident(nspname) || '.' AS prefix FROM pg_namespace WHERE nspname = %(template)s
+), communes AS MATERIALIZED (
+  SELECT oid, nspname, quote_ident(nspname) || '.' AS prefix FROM pg_namespace WHERE nspname = ANY (%(schemas)s)
+), schemas AS MATERIALIZED (
+  SELECT oid, prefix FROM template UNION ALL SELECT oid, prefix FROM communes
+), template_names AS MATERIALIZED (
+  SELECT c.relname, con.conname AS name FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+   WHERE c.relnamespace = (SELECT oid FROM template) AND con.contype IN {_CONSTRAINT_TYPES}
+  UNION ALL
+  SELECT t.relname, i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+   WHERE t.relnamespace = (SELECT oid FROM template)
+), odd AS MATERIALIZED (
+  SELECT n.oid AS ns, c.relname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+    JOIN communes n ON n.oid = c.relnamespace
+   WHERE con.contype IN {_CONSTRAINT_TYPES}
+     AND NOT EXISTS (SELECT 1 FROM template_names t WHERE t.relname = c.relname AND t.name = con.conname)
+  UNION
+  SELECT n.oid, t.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid JOIN communes n ON n.oid = t.relnamespace
+   WHERE NOT EXISTS (SELECT 1 FROM template_names tn WHERE tn.relname = t.relname AND tn.name = i.relname)
+), definitions AS MATERIALIZED (
+  SELECT n.oid AS ns, c.oid AS relid, c.relname, 'c' || con.contype::text AS kind, con.conname AS name,
+         replace(pg_get_constraintdef(con.oid), n.prefix, '') AS definition
+    FROM schemas n JOIN pg_class c ON c.relnamespace = n.oid JOIN pg_constraint con ON con.conrelid = c.oid
+   WHERE con.contype IN {_CONSTRAINT_TYPES} AND c.relname IN (SELECT relname FROM odd)
+     AND (n.oid = (SELECT oid FROM template) OR (n.oid, c.relname) IN (SELECT ns, relname FROM odd))
+  UNION ALL
+  SELECT n.oid, t.oid, t.relname, 'i' || x.indisunique::int::text, i.relname,
+         replace(substr(pg_get_indexdef(x.indexrelid), strpos(pg_get_indexdef(x.indexrelid), ' USING ')), n.prefix, '')
+    FROM schemas n JOIN pg_class t ON t.relnamespace = n.oid JOIN pg_index x ON x.indrelid = t.oid
+    JOIN pg_class i ON i.oid = x.indexrelid
+   WHERE t.relname IN (SELECT relname FROM odd)
+     AND (n.oid = (SELECT oid FROM template) OR (n.oid, t.relname) IN (SELECT ns, relname FROM odd))
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.conrelid = t.oid
+                     AND con.contype IN ('p', 'u', 'x'))
+), single AS (
+  SELECT ns, min(relid::text)::oid AS relid, relname, kind, definition, min(name) AS name
+    FROM definitions GROUP BY ns, relname, kind, definition HAVING count(*) = 1
+)
+SELECT n.nspname, c.relname, c.kind LIKE 'c%%', c.name, t.name
+  FROM single c JOIN communes n ON n.oid = c.ns
+  JOIN single t ON t.ns = (SELECT oid FROM template) AND (t.relname, t.kind, t.definition) = (c.relname, c.kind, c.definition)
+ WHERE c.name <> t.name
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = c.relid AND con.conname = t.name)
+   AND NOT (c.kind IN ('cp', 'cu', 'cx', 'i0', 'i1')
+            AND EXISTS (SELECT 1 FROM pg_class r WHERE r.relnamespace = c.ns AND r.relname = t.name))
+ ORDER BY 1, 2, 3 DESC, 4
+"""
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A constraint (or an index) of a commune's table to give the name the template's has."""
+
+    schema: str
+    table: str
+    constraint: bool  # else a plain index (a constraint's own index follows its constraint's name)
+    old: str
+    new: str
+
+    def statement(self) -> str:
+        if self.constraint:
+            return f"ALTER TABLE {_quote(self.schema)}.{_quote(self.table)} RENAME CONSTRAINT {_quote(self.old)} TO {_quote(self.new)}"
+        return f"ALTER INDEX {_quote(self.schema)}.{_quote(self.old)} RENAME TO {_quote(self.new)}"
+
+    def __str__(self) -> str:
+        return f"{'' if self.constraint else 'index '}{self.table}.{self.old} → {self.new}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def schemas_to_migrate(
@@ -76,6 +169,46 @@ def schemas_to_migrate(
     missing = [name for name in schemas if not catalogue[name][0]]
     stale = [name for name in schemas if catalogue[name][0] and recorded.get(name, 0) != len(expected)]
     return missing, stale
+
+
+def names_unlike_template(schemas: list[str], template: str, database: str = "default") -> list[Rename]:
+    """The constraints and plain indexes of ``schemas`` that match one of ``template``'s under another name.
+
+    A constraint (primary key, unique, exclusion, foreign key, check) matches when it is of the same type, on the
+    table of the same name, with the same definition (``pg_get_constraintdef``), and an index when its definition
+    is the same (``pg_get_indexdef``, names aside); only where the template's table and the commune's each hold that
+    definition once, and the template's name is free in the commune. One query of the catalogue for every schema,
+    which locks no table; when every name is the template's, it compares names only.
+    """
+    if not schemas:
+        return []
+    with connections[database].cursor() as cursor:
+        cursor.execute(_NAMES_UNLIKE_TEMPLATE_SQL, {"template": template, "schemas": list(schemas)})
+        return [Rename(*row) for row in cursor.fetchall()]
+
+
+def rename_like_template(renames: list[Rename], database: str = "default") -> tuple[list[str], dict[str, str]]:
+    """Apply ``renames``, one transaction per schema; return the schemas done and, by schema, the errors met.
+
+    A schema whose tables stay locked beyond :data:`RENAME_LOCK_TIMEOUT` (or whose rename fails) keeps its old
+    names; the next ``mutualise migrate`` tries again.
+    """
+    by_schema: dict[str, list[Rename]] = {}
+    for rename in renames:
+        by_schema.setdefault(rename.schema, []).append(rename)
+    done: list[str] = []
+    failed: dict[str, str] = {}
+    for schema, items in by_schema.items():
+        try:
+            with transaction.atomic(using=database), connections[database].cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{RENAME_LOCK_TIMEOUT}'")
+                for rename in items:
+                    cursor.execute(rename.statement())
+        except DatabaseError as error:
+            failed[schema] = str(error).strip()
+        else:
+            done.append(schema)
+    return done, failed
 
 
 def _names(schemas: list[str]) -> str:
@@ -133,6 +266,39 @@ class Command(MigrateSchemasCommand):
             if verbosity >= 1:
                 self.stdout.write(f"Schéma modèle « {template} » en retard : mise à jour.")
             refresh_template(verbosity=verbosity)
+        self._rename_like_template(
+            [name for name in communes if name not in missing], template, verbosity, options.get("database")
+        )
+
+    def _rename_like_template(self, schemas: list[str], template: str, verbosity: int, database: str | None) -> None:
+        """Give the communes' constraints and indexes the template's names where they match under other ones.
+
+        Only here, where every commune has just been brought to the template's migrations: a commune at an older
+        migration (a target given to the command) could take a name the template got from a later one.
+        """
+        database = database or "default"
+        started = time.perf_counter()
+        renames = names_unlike_template(schemas, template, database=database)
+        checked_in = time.perf_counter() - started
+        if not renames:
+            if verbosity >= 1:
+                self.stdout.write(
+                    f"Noms des contraintes et index : ceux du schéma modèle partout [vérifié en {checked_in:.2f} s]"
+                )
+            return
+        done, failed = rename_like_template(renames, database=database)
+        if verbosity >= 1:
+            renamed = [rename for rename in renames if rename.schema in done]
+            self.stdout.write(
+                f"Noms des contraintes et index : {len(renamed)} renommé(s) comme dans le schéma modèle,"
+                f" dans {len(done)} schéma(s) [vérifié en {checked_in:.2f} s]"
+            )
+            for schema in done:
+                self.stdout.write(f"  {schema} : " + ", ".join(str(r) for r in renamed if r.schema == schema))
+        for schema, error in failed.items():
+            self.stderr.write(
+                f"Noms des contraintes et index de {schema} non renommés ({error}) : « mutualise migrate » réessaiera."
+            )
 
     @staticmethod
     def _can_skip(options) -> bool:
