@@ -191,3 +191,131 @@ def test_a_large_import_rebuilds_the_same_indexes(commune, fiscal, tmp_path, mon
         result = cadastre.import_locals(str(path), [commune])
         assert result.rows == 3 and Local.objects.filter(parcel="34114000AB0013").count() == 1
     assert indexes() == before
+
+
+def run(commune_or_communes, path) -> cadastre.LocalsResult:
+    """The import run directly, as the task does (in the first commune's schema when importing for one commune)."""
+    communes = commune_or_communes if isinstance(commune_or_communes, list) else [commune_or_communes]
+    schema = "public" if isinstance(commune_or_communes, list) else communes[0].schema_name
+    with schema_context(schema):
+        return cadastre.import_locals(str(path), communes)
+
+
+def failure(commune_or_communes, path) -> list[tuple[int, str]]:
+    with pytest.raises(cadastre.ImportFailed) as failed:
+        run(commune_or_communes, path)
+    return failed.value.errors
+
+
+def test_a_quote_never_closed_names_its_line(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    unclosed = '341140000009;34114000AB0099;"3 rue du Pont;H;5;1;1990;1;P;;;;;X\r\n'
+    path.write_text(HEADER + GIGNAC_ROWS + unclosed)  # with quotes inside a value (read by Python)
+    assert failure(commune, path) == [(5, cadastre.UNREADABLE)]
+    path.write_text(HEADER + SAINT_ANDRE_ROW.replace("34239", "34114") + unclosed + SAINT_ANDRE_ROW)  # read by COPY
+    assert failure(commune, path) == [(3, cadastre.UNREADABLE)]
+
+
+def test_rows_of_the_wrong_width_are_all_listed_with_the_other_faults(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    path.write_text(
+        HEADER
+        + GIGNAC_ROWS
+        + "341140000004;34114000AB0014;x;H;5;1;1990;1;P;;;;;X;en trop\r\n"
+        + "\r\n"  # a blank line is no row
+        + "341140000005;34114000AB0015;x;H;5;1;1990;1;P;;;;;X\r\n"
+        + "341140000006;34114000AB0016;x;H;5;1\r\n"
+        + "341140000007;34114000AB0017;x;H;9;1;1990;1;P;;;;;X\r\n"
+    )
+    assert failure(commune, path) == [
+        (5, "15 valeurs pour 14 colonnes."),
+        (8, "6 valeurs pour 14 colonnes."),
+        (9, "catégorie « 9 » hors de 1 à 8"),
+    ]
+
+
+def test_a_windows_1252_file(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    path.write_bytes((HEADER + GIGNAC_ROWS).encode("cp1252"))
+    assert run(commune, path).rows == 3
+    with schema_context(commune.schema_name):
+        local = Local.objects.get(local_id="341140000002")
+    assert local.address == "5 chemin des Vignes; bâtiment B" and local.rental_value == Decimal("1980")
+
+
+def test_a_byte_that_is_no_utf8_after_the_start_names_its_line(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    filler = "".join(f"3411400{n:05d};34114000AB{n % 10000:04d};rue;H;5;1;1990;1;P;;;;;X\r\n" for n in range(2000))
+    path.write_bytes(
+        (HEADER + filler).encode() + "341149999999;34114000AB0001;été;H;5;1;1990;1;P;;;;;X\r\n".encode("cp1252")
+    )
+    assert failure(commune, path) == [(2002, cadastre.ENCODING_ERROR)]
+
+
+def test_a_local_twice_in_a_commune_wherever_it_is_in_the_file(commune, other_commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    filler = "".join(f"3411400{n:05d};34114000AB0001;rue;H;5;1;1990;1;P;;;;;X\r\n" for n in range(6000))
+    same_id_elsewhere = "341140000001;34239000AB0001;rue;H;5;1;1990;1;P;;;;;X\r\n"  # another commune: allowed
+    path.write_text(HEADER + filler + same_id_elsewhere + "341140005999;34114000AB0002;rue;H;5;1;1990;1;P;;;;;X\r\n")
+    assert failure([commune, other_commune], path) == [
+        (6003, "identifiant du local « 341140005999 » en double (déjà ligne 6001).")
+    ]
+
+
+def test_a_quoted_value_over_two_lines_keeps_the_line_numbers(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    path.write_text(
+        HEADER
+        + '341140000001;34114000AB0012;"3 rue\r\nbâtiment A";H;6;85;1975;1;P;;;;;X\r\n'
+        + "341140000002;34114000AB0013;x;H;6;85;19xx;1;P;;;;;X\r\n"
+    )
+    assert failure(commune, path) == [(4, "année illisible « 19xx » (AAAA)")]
+
+
+def test_rows_of_communes_outside_the_instance_are_skipped_by_their_idcom(commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    path.write_text(
+        "idcom;idlocal;idpar;ccoaff;dvltrt;ccthp\n"
+        "34114;341140000001;34114000AB0012;h;1 234,5 €;Vacant\n"
+        "30007;300070000001;30007000AB0001;H;douze;?\n"  # not checked: not the instance's
+        "34114;341140000002;34114000AB0013;H;12.5;\n"
+    )
+    result = run(commune, path)
+    assert (result.rows, result.skipped_rows, result.skipped_communes) == (2, 1, ["30007"])
+    with schema_context(commune.schema_name):
+        first, second = Local.objects.order_by("local_id")
+    assert (first.affectation, first.rental_value, first.vacant) == ("H", Decimal("1234.50"), True)
+    assert (second.rental_value, second.vacant, second.address) == (Decimal("12.50"), False, "")
+
+
+def test_a_fault_in_one_commune_keeps_every_commune_s_previous_extract(commune, other_commune, fiscal, tmp_path):
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + GIGNAC_ROWS + SAINT_ANDRE_ROW)
+    run([commune, other_commune], path)
+    path.write_text(
+        HEADER + "341140000099;34114000AB0099;x;H;5;1;1990;1;P;;;;;X\r\n" + SAINT_ANDRE_ROW.replace(";5;", ";0;")
+    )
+    assert failure([commune, other_commune], path) == [(3, "catégorie « 0 » hors de 1 à 8")]
+    assert len(rows(commune)) == 3 and set(rows(other_commune)) == {"342390000001"}
+    # a duplicate found only when the primary key is rebuilt rolls back the communes already replaced as well
+    path.write_text(HEADER + SAINT_ANDRE_ROW + GIGNAC_ROWS + GIGNAC_ROWS.splitlines(keepends=True)[2])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cadastre, "REBUILD_INDEXES_FROM", 1)
+        assert failure([commune, other_commune], path) == [
+            (6, "identifiant du local « 341140000003 » en double (déjà ligne 5).")
+        ]
+    assert len(rows(commune)) == 3 and rows(other_commune)["342390000001"].owner_name == "FABRE Alain"
+
+
+def test_progress_moves_through_the_phases(commune, fiscal, tmp_path, monkeypatch):
+    monkeypatch.setattr(cadastre, "CHUNK_BYTES", 1024)
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + "".join(f"3411400{n:05d};34114000AB0001;rue;H;5;1;1990;1;P;;;;;X\r\n" for n in range(500)))
+    seen: list[tuple[float, str]] = []
+    with schema_context(commune.schema_name):
+        cadastre.import_locals(str(path), [commune], progress=lambda share, phase: seen.append((share, phase)))
+    phases = [phase for _share, phase in seen]
+    assert phases.index("vérification") > phases.index("lecture") and phases[-1] == "enregistrement"
+    assert len([p for p in phases if p == "lecture"]) > 5
+    shares = [share for share, _phase in seen]
+    assert shares == sorted(shares) and shares[-1] == 1.0

@@ -503,12 +503,10 @@ def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[
     except _BareQuote:
         logger.info("Guillemets au milieu d'une valeur : lecture ligne à ligne")
     except psycopg.errors.DataError as error:
-        line = _copy_line(error)
         if error.sqlstate in ("22021", "22P05"):  # invalid byte sequence, no equivalent in UTF-8
-            raise ImportFailed([(line, ENCODING_ERROR)]) from None
-        message = (error.diag.message_primary or "").lower()
-        if error.sqlstate == "22P04" and ("unterminated" in message or "non termin" in message):
-            raise ImportFailed([(line, UNREADABLE)]) from None
+            raise ImportFailed([(_copy_line(error), ENCODING_ERROR)]) from None
+        # a row of the wrong width, a quote never closed (COPY names the end of the file, Python the line where the
+        # quote opens), mixed line ends…: Python's csv reads on and names every faulty line
         logger.info("COPY refuse le fichier (%s) : lecture ligne à ligne", error.diag.message_primary)
     with transaction.atomic():
         _create_stage(cursor, stage, plan.width)
@@ -539,32 +537,33 @@ def _load_tolerant(cursor, stage: str, source: Source, plan: Plan) -> list[tuple
     errors: list[tuple[int, str]] = []
     width = plan.width
     columns = ", ".join(["line", *(f"c{i}" for i in range(1, width + 1))])
-    with open(source.path, encoding=source.codec, newline="") as text:
+    cells = ", ".join(f"c{i}" for i in range(1, width + 1))
+    copy_sql = f"COPY {_quote(stage)} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({cells}))"
+    with open(source.path, encoding=source.codec, newline="") as text, cursor.copy(copy_sql) as copy:
         text.seek(source.start)
-        reader = csv.reader(text, delimiter=source.delimiter)
+        # strict: a quote left open is an error, not one long value swallowing the rest of the file
+        reader = csv.reader(text, delimiter=source.delimiter, strict=True)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        start = 1
         try:
-            next(reader)
-            cells = ", ".join(f"c{i}" for i in range(1, width + 1))
-            copy_sql = f"COPY {_quote(stage)} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({cells}))"
-            with cursor.copy(copy_sql) as copy:
-                buffer = io.StringIO()
-                writer = csv.writer(buffer, lineterminator="\n")
+            next(reader, None)
+            start = reader.line_num + 1
+            for row in reader:
+                if len(row) == width:
+                    writer.writerow([start, *row])
+                elif any(cell.strip() for cell in row):
+                    errors.append((start, f"{len(row)} valeurs pour {width} colonnes."))
                 start = reader.line_num + 1
-                for row in reader:
-                    if len(row) == width:
-                        writer.writerow([start, *row])
-                    elif any(cell.strip() for cell in row):
-                        errors.append((start, f"{len(row)} valeurs pour {width} colonnes."))
-                    start = reader.line_num + 1
-                    if buffer.tell() > CHUNK_BYTES:
-                        copy.write(buffer.getvalue())
-                        buffer.seek(0)
-                        buffer.truncate()
-                copy.write(buffer.getvalue())
+                if buffer.tell() > CHUNK_BYTES:
+                    copy.write(buffer.getvalue())
+                    buffer.seek(0)
+                    buffer.truncate()
         except UnicodeDecodeError:
             errors.append((reader.line_num + 1, ENCODING_ERROR))
-        except csv.Error as error:
-            errors.append((reader.line_num, f"ligne illisible ({error})."))
+        except csv.Error:
+            errors.append((start, UNREADABLE))
+        copy.write(buffer.getvalue())
     return errors
 
 
