@@ -319,3 +319,36 @@ def test_progress_moves_through_the_phases(commune, fiscal, tmp_path, monkeypatc
     assert len([p for p in phases if p == "lecture"]) > 5
     shares = [share for share, _phase in seen]
     assert shares == sorted(shares) and shares[-1] == 1.0
+
+
+def test_numbers_out_of_range_and_the_table_left_as_django_made_it(commune, fiscal, tmp_path):
+    from django.db import connection
+
+    def constraints():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
+                [f"{commune.schema_name}.fiscal_local"],
+            )
+            return sorted(cursor.fetchall())
+
+    before = constraints()
+    path = tmp_path / "locaux.csv"
+    path.write_text(
+        HEADER
+        + "341140000001;34114000AB0001;x;H;5;1;3000;1;P;;;;;X\r\n"
+        + "341140000002;34114000AB0002;x;H;5;1234567890;1990;-1;P;;;;;X\r\n"
+        + "341140000003;34114000AB0003;x;H;5;1;1990;12345678901;P;;;;;X\r\n"
+    )
+    assert failure(commune, path) == [
+        (2, "année illisible « 3000 » (AAAA)"),
+        (3, "nombre entier illisible « 1234567890 »"),
+        (3, "nombre illisible « -1 »"),
+        (4, "valeur locative hors limites « 12345678901 »"),
+    ]
+    path.write_text(HEADER + GIGNAC_ROWS)
+    assert run(commune, path).rows == 3
+    assert constraints() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_sort')")
+        assert cursor.fetchone() == ("on", "on")

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 
 from mutualise.imports import UNREADABLE, ImportFailed, normalise_heading
 from plugins.fiscal.models import Local
@@ -266,9 +266,9 @@ def _plain_number_sql(v: str) -> str:
 
 
 def convert_sql(kind: str, v: str | None, *, plain_money: bool = True) -> str:
-    """SQL turning the checked text ``v`` (``None``: no such column in the file) into the commune table's value.
+    """SQL turning the text ``v`` (``None``: no such column in the file) into the commune table's value.
 
-    ``plain_money``: every amount is written plainly (see :func:`plain_money_sql`), the cheaper conversion will do.
+    ``plain_money``: the cheaper conversion of amounts, which fails on a spreadsheet's ``1 234,50 €``.
     """
     if v is None:
         return {"money": "0", "vacancy": "false"}.get(kind, "''" if kind in TEXT_LIMITS else "NULL")
@@ -397,7 +397,9 @@ def import_locals(
     source = open_source(path)
     plan = plan_for(source.header)
     report = progress or (lambda share, phase: None)
-    stage = f"fiscal_stage_{uuid.uuid4().hex[:12]}"
+    # in the public schema, whatever the space importing; created and dropped within the transaction, it is never
+    # seen by any other connection
+    stage = f'public."fiscal_stage_{uuid.uuid4().hex[:12]}"'
     result = LocalsResult()
     with transaction.atomic(), connection.cursor() as cursor:
         started = time.perf_counter()
@@ -406,41 +408,36 @@ def import_locals(
 
         started = time.perf_counter()
         report(LOADING_SHARE, "vérification")
-        counts, skipped, faulty, plain_money = _count_and_check(cursor, stage, plan, allowed)
+        found = _count_and_check(cursor, stage, plan, allowed)
         result.seconds_checking = time.perf_counter() - started
-        if faulty or shape_errors:
+        if found.faulty or shape_errors:
             raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, record_lines=not tolerant))
-        if not counts:
+        if not found.counts:
             raise ImportFailed([(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")])
-        result.rows = sum(counts.values())
-        result.per_commune = dict(sorted(counts.items()))
-        result.skipped_rows = sum(skipped.values())
-        result.skipped_communes = sorted(skipped)
+        result.rows = sum(found.counts.values())
+        result.per_commune = dict(sorted(found.counts.items()))
+        result.skipped_rows = sum(found.skipped.values())
+        result.skipped_communes = sorted(found.skipped)
 
         started = time.perf_counter()
         report(LOADING_SHARE + CHECKING_SHARE, "enregistrement")
         try:
-            with transaction.atomic():
-                filtered = len(counts) > 1 or bool(skipped)
-                _replace(
-                    cursor,
-                    stage,
-                    plan,
-                    allowed,
-                    counts,
-                    filtered=filtered,
-                    plain_money=plain_money,
-                    report=report,
-                    result=result,
-                )
+            try:
+                with transaction.atomic():
+                    _replace(cursor, stage, plan, allowed, found, plain_money=True, report=report, result=result)
+            except DataError:
+                # amounts written as spreadsheets do (1 234,50 €): again, with the conversion that reads them
+                result.seconds_indexing = 0.0
+                with transaction.atomic():
+                    _replace(cursor, stage, plan, allowed, found, plain_money=False, report=report, result=result)
         except DatabaseError:
-            # a local id twice in a commune (its primary key could not be rebuilt), or a value the checks let through
-            # and the table refused: find and word every fault
+            # a value the types or the rules' constraint refused, a local id twice in a commune (its primary key
+            # could not be rebuilt): find and word every fault
             errors = _diagnose(cursor, stage, plan, allowed, [], record_lines=not tolerant)
             if not errors:
                 raise
             raise ImportFailed(errors) from None
-        cursor.execute(f"DROP TABLE {_quote(stage)}")
+        cursor.execute(f"DROP TABLE {stage}")
         result.seconds_replacing = time.perf_counter() - started
     logger.info(
         "Locaux importés : %d lignes, chargement %.1f s, vérification %.1f s, remplacement %.1f s (index %.1f s)",
@@ -458,7 +455,7 @@ def _create_stage(cursor, stage: str, width: int) -> None:
     # unlogged rather than temporary: PostgreSQL scans temporary tables in one process only, unlogged ones in parallel
     columns = ", ".join(f"c{i} text" for i in range(1, width + 1))
     cursor.execute(
-        f"CREATE UNLOGGED TABLE {_quote(stage)} (line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), {columns})"
+        f"CREATE UNLOGGED TABLE {stage} (line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), {columns})"
     )
 
 
@@ -476,7 +473,7 @@ def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[
             _create_stage(cursor, stage, plan.width)
             with (
                 open(source.path, "rb") as raw,
-                cursor.copy(f"COPY {_quote(stage)} ({columns}) FROM STDIN ({options})") as copy,
+                cursor.copy(f"COPY {stage} ({columns}) FROM STDIN ({options})") as copy,
             ):
                 raw.seek(source.start)
                 sent, reported, before = source.start, 0.0, b"\n"
@@ -538,7 +535,7 @@ def _load_tolerant(cursor, stage: str, source: Source, plan: Plan) -> list[tuple
     width = plan.width
     columns = ", ".join(["line", *(f"c{i}" for i in range(1, width + 1))])
     cells = ", ".join(f"c{i}" for i in range(1, width + 1))
-    copy_sql = f"COPY {_quote(stage)} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({cells}))"
+    copy_sql = f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({cells}))"
     with open(source.path, encoding=source.codec, newline="") as text, cursor.copy(copy_sql) as copy:
         text.seek(source.start)
         # strict: a quote left open is an error, not one long value swallowing the rest of the file
@@ -567,83 +564,124 @@ def _load_tolerant(cursor, stage: str, source: Source, plan: Plan) -> list[tuple
     return errors
 
 
-def _count_and_check(cursor, stage: str, plan: Plan, allowed: dict) -> tuple[dict, dict, int, bool]:
-    """Rows per commune the importer may write to, rows per other commune, how many rows break a rule, and whether
-    every amount is written plainly — in one scan of the staging table (in parallel when PostgreSQL sees fit)."""
+@dataclass
+class Found:
+    """What the check of the staging table found: rows per commune to write and per commune skipped, the lines
+    each commune's rows span, the rows breaking a rule."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    faulty: int = 0
+
+    @property
+    def contiguous(self) -> bool:
+        """Each commune's rows follow each other in the file (extracts are sorted by commune)."""
+        return all(last - first + 1 == self.counts[c] for c, (first, last) in self.spans.items())
+
+
+def _count_and_check(cursor, stage: str, plan: Plan, allowed: dict) -> Found:
+    """Count the rows per commune and the rows of the communes the importer may write to that break the rules on
+    codes (local id, parcel, affectation, vacancy), in one scan of the staging table (in parallel when PostgreSQL
+    sees fit). Numbers, years and lengths are checked as the rows are inserted (see :func:`_replace`)."""
+    found = Found()
     if not allowed:
-        return {}, {}, 0, True
-    commune, money = plan.commune_sql, plan.column("rental_value")
+        return found
+    commune = plan.commune_sql
     mine = f"{commune} IN {_in(allowed)}"
-    spreadsheet = f"count(*) FILTER (WHERE {mine} AND NOT {plain_money_sql(money)})" if money else "0"
     # without statistics on the fresh table, the planner would sort a million rows to group them by commune
     cursor.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
     (sorting, _) = cursor.fetchone()
     cursor.execute(
-        f"SELECT {commune}, count(*), count(*) FILTER (WHERE {mine} AND NOT ({_valid_row_sql(plan)})), {spreadsheet} "
-        f"FROM {_quote(stage)} GROUP BY 1"
+        f"SELECT {commune}, count(*), min(line), max(line), "
+        f"count(*) FILTER (WHERE {mine} AND NOT ({_valid_row_sql(plan, CODE_KINDS)})) "
+        f"FROM {stage} GROUP BY 1"
     )
     rows = cursor.fetchall()
     cursor.execute("SELECT set_config('enable_sort', %s, true)", [sorting])
-    counts, skipped, faulty, plain = {}, {}, 0, True
-    for code, number, bad, odd in rows:
+    for code, number, first, last, bad in rows:
         if code in allowed:
-            counts[code] = number
-            faulty += bad
-            plain = plain and not odd
+            found.counts[code] = number
+            found.spans[code] = (first, last)
+            found.faulty += bad
         else:
-            skipped[code] = number
-    return counts, skipped, faulty, plain
+            found.skipped[code] = number
+    return found
 
 
-def _valid_row_sql(plan: Plan) -> str:
+CODE_KINDS = frozenset({"id", "parcel", "affectation", "vacancy"})
+
+
+def _valid_row_sql(plan: Plan, kinds: frozenset[str] | None = None) -> str:
     parcel_routes = plan.commune_index is None
     tests = []
     for name, _sql, kind, _aliases in COLUMNS:
         column = plan.column(name)
-        if column is not None:
+        if column is not None and (kinds is None or kind in kinds):
             tests.append(valid_sql(kind, column, parcel_routes=parcel_routes and name == "parcel"))
     return " AND ".join(tests)
 
 
+# What the types of the commune's table do not refuse by themselves, checked on each inserted row by a constraint
+# added for the import (NOT VALID: the emptied table needs no scan) and dropped after it.
+RULES_CONSTRAINT = "fiscal_local_import_rules"
+RULES_CHECK = (
+    "category BETWEEN 1 AND 8 AND surface < 1000000000 AND rental_value >= 0 AND rental_value <> 'NaN' AND "
+    + " AND ".join(
+        f"{name} BETWEEN 1000 AND 2100"
+        for name in ("year_built", "year_renovated", "vacant_since", "exoneration_start", "exoneration_end")
+    )
+)
+
+
 def _replace(
-    cursor,
-    stage: str,
-    plan: Plan,
-    allowed: dict,
-    counts: dict,
-    *,
-    filtered: bool,
-    plain_money: bool,
-    report,
-    result: LocalsResult,
+    cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plain_money: bool, report, result: LocalsResult
 ) -> None:
-    """Replace each commune's locals with its staged rows (indexes dropped and rebuilt for the larger ones)."""
+    """Replace each commune's locals with its staged rows (indexes dropped and rebuilt for the larger ones).
+
+    The conversions' casts refuse what is not a number, the lengths of the table's columns what is too long, and a
+    constraint added for the time of the import the numbers out of range: any of them fails the statement.
+    """
     names = ", ".join(FIELD_NAMES)
     expressions = ", ".join(
         convert_sql(kind, plan.column(name), plain_money=plain_money) for name, _sql, kind, _aliases in COLUMNS
     )
     table = _quote(Local._meta.db_table)
-    commune = plan.commune_sql
-    if filtered and len(counts) > 1:
+    commune, counts = plan.commune_sql, found.counts
+    alone = len(counts) == 1 and not found.skipped  # every staged row is to be written, to one table
+    if not alone and found.contiguous:
+        # each commune's rows are a run of lines: a block range index finds their pages, for little work
+        cursor.execute(f"CREATE INDEX ON {stage} USING brin (line)")
+    elif not alone:
         # each commune's INSERT then reads its own rows through this index, not the whole staging table
-        cursor.execute(f"CREATE INDEX ON {_quote(stage)} (({commune}))")
+        cursor.execute(f"CREATE INDEX ON {stage} (({commune}))")
+    if not alone:
+        # without statistics on the fresh table, the planner would read all of it for each commune
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        (scanning, _) = cursor.fetchone()
     targets = {insee: f"{_quote(allowed[insee].schema_name)}.{table}" for insee in counts}
     cursor.execute(f"TRUNCATE {', '.join(targets[insee] for insee in sorted(counts))}")
     total, done = sum(counts.values()), 0
     for insee in sorted(counts):
         schema, target = allowed[insee].schema_name, targets[insee]
         rebuild = _drop_indexes(cursor, schema, target) if counts[insee] >= REBUILD_INDEXES_FROM else []
-        where = f" WHERE {commune} = %s" if filtered else ""
-        cursor.execute(
-            f"INSERT INTO {target} ({names}) SELECT {expressions} FROM {_quote(stage)}{where}",
-            [insee] if filtered else None,
-        )
+        cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {RULES_CONSTRAINT} CHECK ({RULES_CHECK}) NOT VALID")
+        if alone:
+            where, params = "", None
+        elif found.contiguous:
+            where, params = " WHERE line BETWEEN %s AND %s", list(found.spans[insee])
+        else:
+            where, params = f" WHERE {commune} = %s", [insee]
+        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {expressions} FROM {stage}{where}", params)
+        cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {RULES_CONSTRAINT}")
         started = time.perf_counter()
         for statement in rebuild:
             cursor.execute(statement)
         result.seconds_indexing += time.perf_counter() - started
         done += counts[insee]
         report(LOADING_SHARE + CHECKING_SHARE + (1 - LOADING_SHARE - CHECKING_SHARE) * done / total, "enregistrement")
+    if not alone:
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [scanning])
 
 
 def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
@@ -698,7 +736,7 @@ def _diagnose(
 def _faulty_values(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
     fields = [(kind, plan.column(name)) for name, _sql, kind, _aliases in COLUMNS if plan.column(name)]
     cursor.execute(
-        f"SELECT line, {', '.join(column for _kind, column in fields)} FROM {_quote(stage)} "
+        f"SELECT line, {', '.join(column for _kind, column in fields)} FROM {stage} "
         f"WHERE {plan.commune_sql} IN {_in(allowed)} AND NOT ({_valid_row_sql(plan)}) ORDER BY line LIMIT %s",
         [MAX_ERRORS + 1],
     )
@@ -719,7 +757,7 @@ def _duplicates(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list
     local_id, commune = plan.column("local_id"), plan.commune_sql
     cursor.execute(
         f"SELECT line, local_id, first FROM (SELECT line, {local_id} AS local_id, "
-        f"min(line) OVER (PARTITION BY {commune}, {local_id}) AS first FROM {_quote(stage)} "
+        f"min(line) OVER (PARTITION BY {commune}, {local_id}) AS first FROM {stage} "
         f"WHERE {commune} IN {_in(allowed)}) d WHERE line > first ORDER BY line LIMIT %s",
         [MAX_ERRORS + 1],
     )
@@ -734,7 +772,7 @@ def _physical_lines(cursor, stage: str, plan: Plan) -> Callable[[int], int]:
     breaks inside the quoted cells of the records before it."""
     cells = " || ".join(f"c{i}" for i in range(1, plan.width + 1))
     cursor.execute(
-        f"SELECT line, length({cells}) - length(replace({cells}, E'\\n', '')) FROM {_quote(stage)} "
+        f"SELECT line, length({cells}) - length(replace({cells}, E'\\n', '')) FROM {stage} "
         f"WHERE strpos({cells}, E'\\n') > 0 ORDER BY line"
     )
     breaks = cursor.fetchall()
