@@ -276,3 +276,33 @@ def test_an_ambiguous_match_is_left_alone(db, executed, refreshed):
         GIGNAC_SCHEMA, "demandes_demande"
     )
     assert "ceux du schéma modèle partout" in out
+
+
+def all_names(schema: str) -> set[tuple[str, str, str]]:
+    """Every constraint and index of ``schema``: (table, name, "constraint <type>" or "index")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, con.conname, 'constraint ' || con.contype::text FROM pg_constraint con"
+            " JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = to_regnamespace(%(schema)s)"
+            " UNION ALL SELECT t.relname, i.relname, 'index' FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = to_regnamespace(%(schema)s)",
+            {"schema": f'"{schema}"'},
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_commune_made_by_clone_schema_gets_every_name_of_the_template(db, executed, refreshed):
+    commune = Commune.objects.create(
+        insee_code="34011", name="Arboras", siren="213400112", slug="arboras", departement="34"
+    )
+    provisioning._ensure_clone_function()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [provisioning.template_schema(), commune.schema_name])
+    template = all_names(provisioning.template_schema())
+    assert all_names(commune.schema_name) != template
+    assert ("fiscal_fiscalbase", "fiscal_fiscalbase_year_tax_key", "constraint u") in all_names(commune.schema_name)
+
+    out, _ = migrate()
+
+    assert all_names(commune.schema_name) == template
+    assert "fiscal_fiscalbase.fiscal_fiscalbase_year_tax_key → fiscal_base_unique_year_tax" in out

@@ -47,63 +47,71 @@ SHOWN = 10  # schemas named in the summary, at most
 RENAME_LOCK_TIMEOUT = "5s"
 
 _CONSTRAINT_TYPES = "('p', 'u', 'x', 'f', 'c')"  # primary key, unique, exclusion, foreign key, check
-# The template's and the communes' constraints and indexes, matched on table and definition where their names differ.
-# Cheap when every name is the template's: names are compared first (no definition is written), and definitions
-# are written only for the tables of a commune that has a name the template lacks on that table. Definitions are
-# compared without their schema (a foreign key to the same schema's table names it); an index's without its name
-# and table, from " USING ". Kinds: "c" + the constraint type, "i" + whether the index is unique. A definition
-# must be held once by the template's table and once by the commune's, and the template's name must be free in the
-# commune (on the table for a constraint, in the schema for an index or a constraint with one).
-# Catalogue only: pg_get_constraintdef() and pg_get_indexdef() read the system caches, without locking any table.
+# The communes' constraints and plain indexes that match one of the template's under another name. Cheap when every
+# name is the template's: one pass over pg_constraint and one over pg_class's indexes (grouped by name, a few hundred
+# groups) find the names the template's schema lacks; only the tables that hold one, in the communes, and the
+# template's tables of the same names get their definitions written. Definitions are compared without their schema
+# (a foreign key to the same schema's table names it); an index's from " USING " (its name and table left out).
+# Kinds: "c" + the constraint type, "i" + whether the index is unique. A definition must be held once by the
+# template's table and once by the commune's, and the template's name be free in the commune (on the table for a
+# constraint, in the schema for an index or a constraint that has one). When no name differs, the definitions'
+# branches are not run at all (EXISTS (SELECT FROM odd) is evaluated once). Catalogue only: pg_get_constraintdef()
+# and pg_get_indexdef() read the system caches, without locking any table.
 _NAMES_UNLIKE_TEMPLATE_SQL = f"""
 WITH template AS MATERIALIZED (
   SELECT oid, quote_ident(nspname) || '.' AS prefix FROM pg_namespace WHERE nspname = %(template)s
 ), communes AS MATERIALIZED (
-  SELECT oid, nspname, quote_ident(nspname) || '.' AS prefix FROM pg_namespace WHERE nspname = ANY (%(schemas)s)
+  SELECT n.oid, n.nspname, quote_ident(n.nspname) || '.' AS prefix
+    FROM unnest(%(schemas)s::text[]) AS s(name) JOIN pg_namespace n ON n.nspname = s.name
 ), schemas AS MATERIALIZED (
   SELECT oid, prefix FROM template UNION ALL SELECT oid, prefix FROM communes
-), template_names AS MATERIALIZED (
-  SELECT c.relname, con.conname AS name FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-   WHERE c.relnamespace = (SELECT oid FROM template) AND con.contype IN {_CONSTRAINT_TYPES}
+), odd_names AS MATERIALIZED (
+  SELECT 'c' AS what, conname AS name FROM pg_constraint
+   WHERE connamespace IN (SELECT oid FROM schemas) AND contype IN {_CONSTRAINT_TYPES}
+   GROUP BY conname HAVING NOT bool_or(connamespace = (SELECT oid FROM template))
   UNION ALL
-  SELECT t.relname, i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-    JOIN pg_class t ON t.oid = x.indrelid
-   WHERE t.relnamespace = (SELECT oid FROM template)
+  SELECT 'i', relname FROM pg_class WHERE relnamespace IN (SELECT oid FROM schemas) AND relkind = 'i'
+   GROUP BY relname HAVING NOT bool_or(relnamespace = (SELECT oid FROM template))
 ), odd AS MATERIALIZED (
-  SELECT n.oid AS ns, c.relname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-    JOIN communes n ON n.oid = c.relnamespace
-   WHERE con.contype IN {_CONSTRAINT_TYPES}
-     AND NOT EXISTS (SELECT 1 FROM template_names t WHERE t.relname = c.relname AND t.name = con.conname)
+  SELECT con.connamespace AS ns, con.conrelid AS relid
+    FROM odd_names o JOIN pg_constraint con ON con.conname = o.name
+   WHERE o.what = 'c' AND con.connamespace IN (SELECT oid FROM communes) AND con.contype IN {_CONSTRAINT_TYPES}
   UNION
-  SELECT n.oid, t.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-    JOIN pg_class t ON t.oid = x.indrelid JOIN communes n ON n.oid = t.relnamespace
-   WHERE NOT EXISTS (SELECT 1 FROM template_names tn WHERE tn.relname = t.relname AND tn.name = i.relname)
-), definitions AS MATERIALIZED (
-  SELECT n.oid AS ns, c.oid AS relid, c.relname, 'c' || con.contype::text AS kind, con.conname AS name,
-         replace(pg_get_constraintdef(con.oid), n.prefix, '') AS definition
-    FROM schemas n JOIN pg_class c ON c.relnamespace = n.oid JOIN pg_constraint con ON con.conrelid = c.oid
-   WHERE con.contype IN {_CONSTRAINT_TYPES} AND c.relname IN (SELECT relname FROM odd)
-     AND (n.oid = (SELECT oid FROM template) OR (n.oid, c.relname) IN (SELECT ns, relname FROM odd))
+  SELECT i.relnamespace, x.indrelid FROM odd_names o JOIN pg_class i ON i.relname = o.name
+    JOIN pg_index x ON x.indexrelid = i.oid
+   WHERE o.what = 'i' AND i.relnamespace IN (SELECT oid FROM communes)
+), tables AS MATERIALIZED (
+  SELECT n.oid AS ns, n.prefix, c.oid AS relid, c.relname FROM odd JOIN pg_class c ON c.oid = odd.relid
+    JOIN communes n ON n.oid = odd.ns
   UNION ALL
-  SELECT n.oid, t.oid, t.relname, 'i' || x.indisunique::int::text, i.relname,
-         replace(substr(pg_get_indexdef(x.indexrelid), strpos(pg_get_indexdef(x.indexrelid), ' USING ')), n.prefix, '')
-    FROM schemas n JOIN pg_class t ON t.relnamespace = n.oid JOIN pg_index x ON x.indrelid = t.oid
-    JOIN pg_class i ON i.oid = x.indexrelid
-   WHERE t.relname IN (SELECT relname FROM odd)
-     AND (n.oid = (SELECT oid FROM template) OR (n.oid, t.relname) IN (SELECT ns, relname FROM odd))
-     AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.conrelid = t.oid
+  SELECT t.oid, t.prefix, c.oid, c.relname FROM template t JOIN pg_class c ON c.relnamespace = t.oid
+   WHERE EXISTS (SELECT FROM odd) AND c.relname IN (SELECT c.relname FROM odd JOIN pg_class c ON c.oid = odd.relid)
+), definitions AS MATERIALIZED (
+  SELECT t.ns, t.relid, t.relname, 'c' || con.contype::text AS kind, con.conname AS name,
+         replace(pg_get_constraintdef(con.oid), t.prefix, '') AS definition
+    FROM tables t JOIN pg_constraint con ON con.conrelid = t.relid
+   WHERE EXISTS (SELECT FROM odd) AND con.contype IN {_CONSTRAINT_TYPES}
+  UNION ALL
+  SELECT t.ns, t.relid, t.relname, 'i' || x.indisunique::int::text, i.relname,
+         replace(substr(pg_get_indexdef(x.indexrelid), strpos(pg_get_indexdef(x.indexrelid), ' USING ')), t.prefix, '')
+    FROM tables t JOIN pg_index x ON x.indrelid = t.relid JOIN pg_class i ON i.oid = x.indexrelid
+   WHERE EXISTS (SELECT FROM odd)
+     AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.conrelid = t.relid
                      AND con.contype IN ('p', 'u', 'x'))
-), single AS (
-  SELECT ns, min(relid::text)::oid AS relid, relname, kind, definition, min(name) AS name
-    FROM definitions GROUP BY ns, relname, kind, definition HAVING count(*) = 1
+), counted AS (
+  SELECT ns, relid, relname, kind, name,
+         count(*) OVER in_schema AS here,
+         count(*) FILTER (WHERE ns = (SELECT oid FROM template)) OVER in_any AS in_template,
+         min(name) FILTER (WHERE ns = (SELECT oid FROM template)) OVER in_any AS template_name
+    FROM definitions
+  WINDOW in_schema AS (PARTITION BY ns, relname, kind, definition), in_any AS (PARTITION BY relname, kind, definition)
 )
-SELECT n.nspname, c.relname, c.kind LIKE 'c%%', c.name, t.name
-  FROM single c JOIN communes n ON n.oid = c.ns
-  JOIN single t ON t.ns = (SELECT oid FROM template) AND (t.relname, t.kind, t.definition) = (c.relname, c.kind, c.definition)
- WHERE c.name <> t.name
-   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = c.relid AND con.conname = t.name)
+SELECT n.nspname, c.relname, c.kind LIKE 'c%%', c.name, c.template_name
+  FROM counted c JOIN communes n ON n.oid = c.ns
+ WHERE c.here = 1 AND c.in_template = 1 AND c.name <> c.template_name
+   AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conrelid = c.relid AND con.conname = c.template_name)
    AND NOT (c.kind IN ('cp', 'cu', 'cx', 'i0', 'i1')
-            AND EXISTS (SELECT 1 FROM pg_class r WHERE r.relnamespace = c.ns AND r.relname = t.name))
+            AND EXISTS (SELECT FROM pg_class r WHERE r.relnamespace = c.ns AND r.relname = c.template_name))
  ORDER BY 1, 2, 3 DESC, 4
 """
 
