@@ -352,3 +352,15 @@ def test_numbers_out_of_range_and_the_table_left_as_django_made_it(commune, fisc
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_sort')")
         assert cursor.fetchone() == ("on", "on")
+
+
+def test_communes_interleaved_in_the_file(commune, other_commune, fiscal, tmp_path):
+    first, second, third = GIGNAC_ROWS.splitlines(keepends=True)
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + first + SAINT_ANDRE_ROW + OUTSIDE_ROW + second + third)
+    result = run([commune, other_commune], path)
+    assert result.per_commune == {"34114": 3, "34239": 1} and result.skipped_communes == ["30007"]
+    assert set(rows(commune)) == {"341140000001", "341140000002", "341140000003"}
+    assert set(rows(other_commune)) == {"342390000001"}
+    path.write_text(HEADER + first + SAINT_ANDRE_ROW + second.replace(";7;", ";9;") + third)
+    assert failure([commune, other_commune], path) == [(4, "catégorie « 9 » hors de 1 à 8")]

@@ -3,28 +3,37 @@
 A commune's file may hold 100,000 rows and an instance-wide one over a million. Python touches the rows as little as
 possible; everything happens in one transaction:
 
-1. **Load.** The file's own bytes (after its BOM) go, 1 MB at a time, to ``COPY … FROM STDIN (FORMAT csv)`` into an
-   all-text staging table (unlogged, so that the checks can scan it in parallel), whose ``line`` column is filled in
-   file order by an identity: line 1 is the heading, so a row's number is its line in the file. Windows-1252 files are
-   converted by COPY itself (``ENCODING 'WIN1252'``). COPY's own errors (a quote never closed, a byte that is not
-   text) are told in French with their line; a row with too many or too few cells sends the file through
-   :func:`_load_tolerant` instead (Python's ``csv``, slow but only for a faulty file), which lists every such row.
-2. **Check.** One aggregate query over the staging table counts the rows per commune and the rows of the
-   communes the importer may write to that break a rule: each value is checked with the cheapest C functions that
-   decide it (hashed ``IN`` lists of the allowed spellings, ``ltrim`` by a set of characters, lengths) rather than
-   regular expressions, several times slower in PostgreSQL. Rows of other communes are counted and skipped.
+1. **Load.** The file's own bytes (after its BOM) go, 1 MB at a time, to ``COPY … FROM STDIN (FORMAT csv, HEADER,
+   FORCE_NOT_NULL, FREEZE)`` into an all-text staging table, unlogged (PostgreSQL scans it in parallel, which it never
+   does for a temporary table). The table has no line column: created and filled by one COPY in this transaction,
+   it holds the rows in file order, so a row's line is its rank by ``ctid`` plus one (the heading), worked out only
+   for the errors. Windows-1252 files are converted by COPY itself (``ENCODING 'WIN1252'``); a byte that is no text
+   is told in French with the line COPY names. Three things COPY reads otherwise than a spreadsheet or refuses send
+   the file to :func:`_load_tolerant` instead (Python's ``csv``, slow, but only for such files), which names every
+   faulty line: a row with too many or too few cells, a quote never closed, a quote inside an unquoted value
+   (``SCI "LES OLIVIERS"``, spotted in each chunk by a regular expression over bytes before it is sent).
+2. **Check.** One aggregate query over the staging table counts the rows per commune, finds where each commune's
+   rows lie (first and last ``ctid``), and counts the rows of the communes the importer may write to whose codes
+   break a rule (local id, parcel, affectation, vacancy). Values are tested with the cheapest C functions that decide
+   them: hashed ``IN`` lists of the allowed spellings, ``ltrim`` of the value's bytes by a set of characters,
+   lengths — PostgreSQL's regular expressions cost several times more. Rows of other communes are counted and
+   skipped, unchecked.
 3. **Replace.** Each commune's ``fiscal_local`` is emptied (``TRUNCATE``), its indexes and primary key dropped (their
    definitions read from the catalogue first, so the names stay Django's), the rows inserted by one
    ``INSERT … SELECT`` converting in SQL (decimal comma, MAJIC's year 0, vacancy words), and the indexes rebuilt.
-   A local id twice in a commune fails the primary key's rebuild: it is one of the faults found at step 4.
-4. **Errors.** On any fault, the work of step 3 is rolled back and the faulty rows are read back (the first
-   :data:`MAX_ERRORS` by line): the Python converters below word the same French messages as ever, duplicates are
-   listed with the line of their first occurrence. Nothing is written, the previous extract stays.
+   Numbers are checked there: the casts refuse what is no number, the column lengths what is too long, and a
+   constraint added ``NOT VALID`` for the insert (and dropped after it) the numbers out of range. A local id twice
+   in a commune fails the primary key's rebuild. When the file is sorted by commune, each commune's rows are read by
+   their place in the table (a TID range scan, no index); otherwise through an index on the commune code.
+4. **Errors.** On any fault, the work of step 3 is rolled back to a savepoint and the faulty rows are read back with
+   the complete rules in SQL (the first :data:`MAX_ERRORS` by line): the Python rules below word the same French
+   messages as before, duplicates are listed with the line of their first occurrence, and line numbers are moved
+   past the line breaks of quoted values. Nothing is written, the previous extract stays.
 
 Rows are routed by commune (``idcom`` column, or the first five characters of the parcel): rows of a commune the
 importer may not write to (outside the instance, not subscribing, or another commune than the one importing) are
-counted and skipped, without checks. Codes and numbers are read as written: a value with spaces around it is an
-error (text columns are kept as they are).
+counted and skipped. Codes are read as written (a code with spaces around it is an error); numbers as PostgreSQL
+reads them; text as it is.
 """
 
 from __future__ import annotations
@@ -411,7 +420,7 @@ def import_locals(
         found = _count_and_check(cursor, stage, plan, allowed)
         result.seconds_checking = time.perf_counter() - started
         if found.faulty or shape_errors:
-            raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, record_lines=not tolerant))
+            raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, tolerant=tolerant))
         if not found.counts:
             raise ImportFailed([(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")])
         result.rows = sum(found.counts.values())
@@ -433,7 +442,7 @@ def import_locals(
         except DatabaseError:
             # a value the types or the rules' constraint refused, a local id twice in a commune (its primary key
             # could not be rebuilt): find and word every fault
-            errors = _diagnose(cursor, stage, plan, allowed, [], record_lines=not tolerant)
+            errors = _diagnose(cursor, stage, plan, allowed, [], tolerant=tolerant)
             if not errors:
                 raise
             raise ImportFailed(errors) from None
@@ -451,12 +460,22 @@ def import_locals(
     return result
 
 
-def _create_stage(cursor, stage: str, width: int) -> None:
-    # unlogged rather than temporary: PostgreSQL scans temporary tables in one process only, unlogged ones in parallel
+def _create_stage(cursor, stage: str, width: int, *, lines: bool = False) -> None:
+    """The staging table: one text column per column of the file, and ``lines``: the file's line of each row.
+
+    Unlogged rather than temporary: PostgreSQL scans temporary tables in one process only, unlogged ones in parallel.
+    COPY's rows need no line column: created and filled in this transaction by one COPY, the table holds them in
+    file order, so a row's line is its rank by ``ctid`` plus one (the heading), worked out only for an error.
+    """
     columns = ", ".join(f"c{i} text" for i in range(1, width + 1))
-    cursor.execute(
-        f"CREATE UNLOGGED TABLE {stage} (line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), {columns})"
-    )
+    cursor.execute(f"CREATE UNLOGGED TABLE {stage} ({'line bigint, ' if lines else ''}{columns})")
+
+
+def _numbered(stage: str, tolerant: bool) -> str:
+    """The staging table with its rows' ``line`` (rank of the record for COPY's rows, see :func:`_diagnose`)."""
+    if tolerant:
+        return stage
+    return f"(SELECT row_number() OVER (ORDER BY ctid) + 1 AS line, * FROM {stage}) numbered"
 
 
 def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[tuple[int, str]], bool]:
@@ -506,7 +525,7 @@ def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[
         # quote opens), mixed line ends…: Python's csv reads on and names every faulty line
         logger.info("COPY refuse le fichier (%s) : lecture ligne à ligne", error.diag.message_primary)
     with transaction.atomic():
-        _create_stage(cursor, stage, plan.width)
+        _create_stage(cursor, stage, plan.width, lines=True)
         return _load_tolerant(cursor, stage, source, plan), True
 
 
@@ -566,18 +585,25 @@ def _load_tolerant(cursor, stage: str, source: Source, plan: Plan) -> list[tuple
 
 @dataclass
 class Found:
-    """What the check of the staging table found: rows per commune to write and per commune skipped, the lines
-    each commune's rows span, the rows breaking a rule."""
+    """What the check of the staging table found: rows per commune to write and per commune skipped, where each
+    commune's rows lie in the table (first and last ``ctid``), the rows breaking a rule."""
 
     counts: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    spans: dict[str, tuple[str, str]] = field(default_factory=dict)
     faulty: int = 0
 
     @property
     def contiguous(self) -> bool:
-        """Each commune's rows follow each other in the file (extracts are sorted by commune)."""
-        return all(last - first + 1 == self.counts[c] for c, (first, last) in self.spans.items())
+        """Each commune's rows follow each other in the file (extracts are sorted by commune): no two communes'
+        spans overlap, so the rows between a commune's first and last are all its own."""
+        spans = sorted((_tid(first), _tid(last)) for first, last in self.spans.values())
+        return all(last < following for (_, last), (following, _) in itertools.pairwise(spans))
+
+
+def _tid(text: str) -> tuple[int, int]:
+    block, offset = text.strip("()").split(",")
+    return int(block), int(offset)
 
 
 def _count_and_check(cursor, stage: str, plan: Plan, allowed: dict) -> Found:
@@ -593,16 +619,16 @@ def _count_and_check(cursor, stage: str, plan: Plan, allowed: dict) -> Found:
     cursor.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
     (sorting, _) = cursor.fetchone()
     cursor.execute(
-        f"SELECT {commune}, count(*), min(line), max(line), "
+        f"SELECT {commune}, count(*), min(ctid)::text, max(ctid)::text, "
         f"count(*) FILTER (WHERE {mine} AND NOT ({_valid_row_sql(plan, CODE_KINDS)})) "
         f"FROM {stage} GROUP BY 1"
     )
     rows = cursor.fetchall()
     cursor.execute("SELECT set_config('enable_sort', %s, true)", [sorting])
     for code, number, first, last, bad in rows:
+        found.spans[code] = (first, last)
         if code in allowed:
             found.counts[code] = number
-            found.spans[code] = (first, last)
             found.faulty += bad
         else:
             found.skipped[code] = number
@@ -649,10 +675,7 @@ def _replace(
     table = _quote(Local._meta.db_table)
     commune, counts = plan.commune_sql, found.counts
     alone = len(counts) == 1 and not found.skipped  # every staged row is to be written, to one table
-    if not alone and found.contiguous:
-        # each commune's rows are a run of lines: a block range index finds their pages, for little work
-        cursor.execute(f"CREATE INDEX ON {stage} USING brin (line)")
-    elif not alone:
+    if not alone and not found.contiguous:
         # each commune's INSERT then reads its own rows through this index, not the whole staging table
         cursor.execute(f"CREATE INDEX ON {stage} (({commune}))")
     if not alone:
@@ -668,8 +691,8 @@ def _replace(
         cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {RULES_CONSTRAINT} CHECK ({RULES_CHECK}) NOT VALID")
         if alone:
             where, params = "", None
-        elif found.contiguous:
-            where, params = " WHERE line BETWEEN %s AND %s", list(found.spans[insee])
+        elif found.contiguous:  # a run of rows, read by their place in the table: no index to build
+            where, params = " WHERE ctid BETWEEN %s::tid AND %s::tid", list(found.spans[insee])
         else:
             where, params = f" WHERE {commune} = %s", [insee]
         cursor.execute(f"INSERT INTO {target} ({names}) SELECT {expressions} FROM {stage}{where}", params)
@@ -714,29 +737,30 @@ def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
 
 
 def _diagnose(
-    cursor, stage: str, plan: Plan, allowed: dict, found: list[tuple[int, str]], *, record_lines: bool
+    cursor, stage: str, plan: Plan, allowed: dict, found: list[tuple[int, str]], *, tolerant: bool
 ) -> list[tuple[int, str]]:
     """Every fault of the staged rows of ``allowed`` communes, with ``found`` (errors met while loading), in French,
     by line, at most :data:`MAX_ERRORS` then a last line saying the checks stopped.
 
-    ``record_lines``: the staged line numbers count records (COPY), not lines: a quoted cell over several lines
-    shifts the following ones, which is corrected here.
+    ``tolerant``: the rows were staged by Python with their lines; else by COPY, whose rows are numbered by their
+    rank (records, not lines: a quoted cell over several lines shifts the following ones, which is corrected here).
     """
     errors = list(found)
     if allowed:
-        renumber = _physical_lines(cursor, stage, plan) if record_lines else int
-        errors += _faulty_values(cursor, stage, plan, allowed, renumber)
-        errors += _duplicates(cursor, stage, plan, allowed, renumber)
+        numbered = _numbered(stage, tolerant)
+        renumber = int if tolerant else _physical_lines(cursor, numbered, plan)
+        errors += _faulty_values(cursor, numbered, plan, allowed, renumber)
+        errors += _duplicates(cursor, numbered, plan, allowed, renumber)
     errors.sort(key=lambda error: error[0])
     if len(errors) > MAX_ERRORS:
         errors = [*errors[:MAX_ERRORS], (0, f"La vérification s'est arrêtée après {MAX_ERRORS} erreurs.")]
     return errors
 
 
-def _faulty_values(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
+def _faulty_values(cursor, numbered: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
     fields = [(kind, plan.column(name)) for name, _sql, kind, _aliases in COLUMNS if plan.column(name)]
     cursor.execute(
-        f"SELECT line, {', '.join(column for _kind, column in fields)} FROM {stage} "
+        f"SELECT line, {', '.join(column for _kind, column in fields)} FROM {numbered} "
         f"WHERE {plan.commune_sql} IN {_in(allowed)} AND NOT ({_valid_row_sql(plan)}) ORDER BY line LIMIT %s",
         [MAX_ERRORS + 1],
     )
@@ -753,11 +777,11 @@ def _faulty_values(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> l
     return errors
 
 
-def _duplicates(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
+def _duplicates(cursor, numbered: str, plan: Plan, allowed: dict, renumber) -> list[tuple[int, str]]:
     local_id, commune = plan.column("local_id"), plan.commune_sql
     cursor.execute(
         f"SELECT line, local_id, first FROM (SELECT line, {local_id} AS local_id, "
-        f"min(line) OVER (PARTITION BY {commune}, {local_id}) AS first FROM {stage} "
+        f"min(line) OVER (PARTITION BY {commune}, {local_id}) AS first FROM {numbered} "
         f"WHERE {commune} IN {_in(allowed)}) d WHERE line > first ORDER BY line LIMIT %s",
         [MAX_ERRORS + 1],
     )
@@ -767,12 +791,12 @@ def _duplicates(cursor, stage: str, plan: Plan, allowed: dict, renumber) -> list
     ]
 
 
-def _physical_lines(cursor, stage: str, plan: Plan) -> Callable[[int], int]:
+def _physical_lines(cursor, numbered: str, plan: Plan) -> Callable[[int], int]:
     """Record number → line of the file where the record starts: each staged record is moved down by the line
     breaks inside the quoted cells of the records before it."""
     cells = " || ".join(f"c{i}" for i in range(1, plan.width + 1))
     cursor.execute(
-        f"SELECT line, length({cells}) - length(replace({cells}, E'\\n', '')) FROM {stage} "
+        f"SELECT line, length({cells}) - length(replace({cells}, E'\\n', '')) FROM {numbered} "
         f"WHERE strpos({cells}, E'\\n') > 0 ORDER BY line"
     )
     breaks = cursor.fetchall()

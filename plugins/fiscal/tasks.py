@@ -86,11 +86,12 @@ def import_locals_task(job: str, name: str, commune_id: int | None) -> dict:
             "per_commune": result.per_commune,
             "skipped_rows": result.skipped_rows,
             "skipped_communes": result.skipped_communes,
-            # loading (COPY), checking, replacing the tables
+            # loading (COPY), checking, replacing the tables (of which rebuilding their indexes)
             "seconds": [
                 round(result.seconds_loading, 2),
                 round(result.seconds_checking, 2),
                 round(result.seconds_replacing, 2),
+                round(result.seconds_indexing, 2),
             ],
         }
     finally:
