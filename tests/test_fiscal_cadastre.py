@@ -364,3 +364,15 @@ def test_communes_interleaved_in_the_file(commune, other_commune, fiscal, tmp_pa
     assert set(rows(other_commune)) == {"342390000001"}
     path.write_text(HEADER + first + SAINT_ANDRE_ROW + second.replace(";7;", ";9;") + third)
     assert failure([commune, other_commune], path) == [(4, "catégorie « 9 » hors de 1 à 8")]
+
+
+def test_rows_load_when_postgresql_refuses_to_freeze_them(commune, fiscal, tmp_path):
+    from django.db import connection
+
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + SAINT_ANDRE_ROW.replace("34239", "34114"))
+    with schema_context(commune.schema_name), connection.cursor() as cursor:
+        cursor.execute("DECLARE earlier CURSOR FOR SELECT 1")  # an open cursor: COPY FREEZE is refused
+        assert cadastre.import_locals(str(path), [commune]).rows == 1
+        cursor.execute("CLOSE earlier")
+    assert set(rows(commune)) == {"341140000001"}

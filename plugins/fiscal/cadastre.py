@@ -70,9 +70,9 @@ LETTERS = UPPER + UPPER.lower()
 CATEGORIES = {str(n): str(n) for n in range(1, 9)} | {f"0{n}": str(n) for n in range(1, 9)}
 TRUE_WORDS = frozenset({"1", "oui", "o", "true", "vrai", "v", "vacant", "x", "t"})
 FALSE_WORDS = frozenset({"", "0", "non", "n", "false", "faux"})
-UNKNOWN_YEARS = ("", "0", "0000")
+UNKNOWN_YEARS = ("", "0", "0000")  # MAJIC writes 0 for an unknown year
 NUMBER_NOISE_CHARS = " \u00a0\u202f€"  # spaces, no-break spaces and the euro sign around or inside an amount
-NUMBER_NOISE = str.maketrans("", "", NUMBER_NOISE_CHARS)  # MAJIC writes 0 for an unknown year
+NUMBER_NOISE = str.maketrans("", "", NUMBER_NOISE_CHARS)
 MONEY_TAILS = (
     "",
     *(f"{s}{d}" for s in ".," for d in DIGITS),
@@ -338,6 +338,8 @@ def plan_for(header: list[str]) -> Plan:
 
 @dataclass
 class LocalsResult:
+    """What an import wrote (rows per commune), skipped (rows of other communes) and how long each phase took."""
+
     rows: int = 0
     per_commune: dict[str, int] = field(default_factory=dict)
     skipped_rows: int = 0
@@ -480,41 +482,13 @@ def _numbered(stage: str, tolerant: bool) -> str:
 
 def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[tuple[int, str]], bool]:
     """Fill the staging table from the file. Return the rows whose number of cells is wrong, and whether the file had
-    to be read by Python for that (its staged lines are then the file's lines, not COPY's record numbers)."""
-    columns = ", ".join(f"c{i}" for i in range(1, plan.width + 1))
-    options = (
-        f"FORMAT csv, DELIMITER {_literal(source.delimiter)}, HEADER true, ENCODING {_literal(source.encoding)}, "
-        f"FORCE_NOT_NULL ({columns}), FREEZE true"
-    )
+    to be read by Python for that (its staged rows then carry their line, see :func:`_create_stage`)."""
     try:
-        # the savepoint lets the tolerant reading start again from scratch; FREEZE needs the table created within it
-        with transaction.atomic():
-            _create_stage(cursor, stage, plan.width)
-            with (
-                open(source.path, "rb") as raw,
-                cursor.copy(f"COPY {stage} ({columns}) FROM STDIN ({options})") as copy,
-            ):
-                raw.seek(source.start)
-                sent, reported, before = source.start, 0.0, b"\n"
-                bare_quote = _bare_quote_pattern(source.delimiter)
-                chunk = raw.read(CHUNK_BYTES)
-                while chunk:
-                    following = raw.read(CHUNK_BYTES)
-                    if not following:
-                        # blank lines at the end of a file are no rows (COPY would count their missing cells)
-                        chunk = chunk.rstrip(b"\r\n") + source.newline
-                    if b'"' in chunk:
-                        window = before + chunk + following[:1]
-                        found = bare_quote.search(window, 1)
-                        if found and found.start() < len(window) - 1:
-                            raise _BareQuote
-                    before = chunk[-1:]
-                    copy.write(chunk)
-                    sent += len(chunk)
-                    if sent / source.size - reported >= PROGRESS_STEP:
-                        reported = sent / source.size
-                        report(LOADING_SHARE * min(reported, 1.0), "lecture")
-                    chunk = following
+        try:
+            _copy_file(cursor, stage, source, plan, report, freeze=True)
+        except (psycopg.errors.InvalidTransactionState, psycopg.errors.ObjectNotInPrerequisiteState):
+            # FREEZE refused (a cursor left open earlier in the transaction): the rows load all the same
+            _copy_file(cursor, stage, source, plan, report, freeze=False)
         return [], False
     except _BareQuote:
         logger.info("Guillemets au milieu d'une valeur : lecture ligne à ligne")
@@ -527,6 +501,43 @@ def _load(cursor, stage: str, source: Source, plan: Plan, report) -> tuple[list[
     with transaction.atomic():
         _create_stage(cursor, stage, plan.width, lines=True)
         return _load_tolerant(cursor, stage, source, plan), True
+
+
+def _copy_file(cursor, stage: str, source: Source, plan: Plan, report, *, freeze: bool) -> None:
+    """Create the staging table and COPY the file's bytes into it, in a savepoint (so that another reading may start
+    again from scratch; FREEZE also needs the table created within it)."""
+    columns = ", ".join(f"c{i}" for i in range(1, plan.width + 1))
+    options = (
+        f"FORMAT csv, DELIMITER {_literal(source.delimiter)}, HEADER true, ENCODING {_literal(source.encoding)}, "
+        f"FORCE_NOT_NULL ({columns}){', FREEZE true' if freeze else ''}"
+    )
+    with transaction.atomic():
+        _create_stage(cursor, stage, plan.width)
+        with (
+            open(source.path, "rb") as raw,
+            cursor.copy(f"COPY {stage} ({columns}) FROM STDIN ({options})") as copy,
+        ):
+            raw.seek(source.start)
+            sent, reported, before = source.start, 0.0, b"\n"
+            bare_quote = _bare_quote_pattern(source.delimiter)
+            chunk = raw.read(CHUNK_BYTES)
+            while chunk:
+                following = raw.read(CHUNK_BYTES)
+                if not following:
+                    # blank lines at the end of a file are no rows (COPY would count their missing cells)
+                    chunk = chunk.rstrip(b"\r\n") + source.newline
+                if b'"' in chunk:
+                    window = before + chunk + following[:1]
+                    found = bare_quote.search(window, 1)
+                    if found and found.start() < len(window) - 1:
+                        raise _BareQuote
+                before = chunk[-1:]
+                copy.write(chunk)
+                sent += len(chunk)
+                if sent / source.size - reported >= PROGRESS_STEP:
+                    reported = sent / source.size
+                    report(LOADING_SHARE * min(reported, 1.0), "lecture")
+                chunk = following
 
 
 class _BareQuote(Exception):
