@@ -34,7 +34,6 @@ from isolation_load import product_env as _product_env
 
 BENCH_ROOT = Path(__file__).resolve().parent
 RESULTS = BENCH_ROOT / "results"
-TEMPLATE = "_modele_commune"  # MUTUALISE_TEMPLATE_SCHEMA
 
 
 # -- Environment and processes ---------------------------------------------------------------------------------------
@@ -96,68 +95,30 @@ def throwaway_database(purpose: str) -> Iterator[tuple[str, str]]:
 # -- A many-commune instance ---------------------------------------------------------------------------------------------
 
 
-def grow(scale: int, env: dict, cwd: Path, jobs: int, method: str) -> dict:
-    """Bring the instance to ``scale`` communes, schemas included; return what was made and how long it took."""
+def grow(scale: int, env: dict, cwd: Path, jobs: int) -> dict:
+    """Bring the instance to ``scale`` communes, schemas included; return what was made and how long it took.
+
+    Commune and domain rows in bulk, then each schema made by the product's provisioning (``clone_template``: the
+    template copied from ``pg_catalog``), ``jobs`` processes at once.
+    """
     started = time.perf_counter()
     made = run_worker("scale_worker", ["rows", "--communes", str(scale)], env, cwd)
-    if method == "dump":
-        dump_clone(env["DATABASE_URL"], made["schemas"], jobs)
-        cloned = len(made["schemas"])
-    else:
-        command = [sys.executable, "-m", "benchsite.scale_worker", "schemas", "--jobs", str(jobs)]
-        workers = [
-            subprocess.Popen(
-                [*command, "--job", str(job)], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-            for job in range(jobs)
-        ]
-        cloned = 0
-        for worker in workers:
-            out, err = worker.communicate(timeout=7200)
-            if worker.returncode != 0:
-                raise RuntimeError(f"cloning failed:\n{err.decode(errors='replace')[-3000:]}")
-            cloned += json.loads(out.decode().split("BENCH_JSON=", 1)[1])["cloned"]
+    command = [sys.executable, "-m", "benchsite.scale_worker", "schemas", "--jobs", str(jobs)]
+    workers = [
+        subprocess.Popen(
+            [*command, "--job", str(job)], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for job in range(jobs)
+    ]
+    cloned = 0
+    for worker in workers:
+        out, err = worker.communicate(timeout=7200)
+        if worker.returncode != 0:
+            raise RuntimeError(f"cloning failed:\n{err.decode(errors='replace')[-3000:]}")
+        cloned += json.loads(out.decode().split("BENCH_JSON=", 1)[1])["cloned"]
     del made["schemas"]
-    made.update(cloned=cloned, clone_method=method, seconds=round(time.perf_counter() - started, 1))
+    made.update(cloned=cloned, seconds=round(time.perf_counter() - started, 1))
     return made
-
-
-def dump_clone(url: str, schemas: list[str], jobs: int, batch: int = 5) -> None:
-    """Copy the template into each of ``schemas`` by replaying its ``pg_dump`` (DDL and rows) under their names.
-
-    The same tables, constraints, identities and ``django_migrations`` rows as ``clone_schema()`` makes, about ten
-    times faster on many schemas; ``batch`` schemas per transaction (``psql --single-transaction``), ``jobs`` at once.
-    A transaction holds a lock on every object it creates (some 150 per commune schema: tables, indexes, sequences,
-    TOAST tables) in the lock table the whole server shares (6,400 slots by default): small batches leave room for the
-    server's other sessions.
-    """
-    template = subprocess.run(
-        ["pg_dump", "--dbname", url, "--schema", TEMPLATE, "--inserts", "--no-owner", "--no-privileges"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    pending = [schemas[i : i + batch] for i in range(0, len(schemas), batch)]
-    running: list[subprocess.Popen] = []
-    while pending or running:
-        while pending and len(running) < jobs:
-            script = "".join(template.replace(TEMPLATE, name) for name in pending.pop())
-            psql = subprocess.Popen(
-                ["psql", "--dbname", url, "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            try:
-                psql.stdin.write(script)
-                psql.stdin.close()
-            except BrokenPipeError:  # psql stopped on an error: reported below, with its message
-                pass
-            running.append(psql)
-        done = running.pop(0)
-        if done.wait(timeout=3600) != 0:
-            raise RuntimeError(f"psql failed while copying the template:\n{done.stderr.read()[-3000:]}")
 
 
 # -- The machine -------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 """One commune's backup and restore at scale: ``mutualise commune export|restore`` against pg_dump and pg_restore.
 
 The instance is grown to 1,000 real communes (as ``migrate_scale.py`` does: the national referential's EPCIs in
-SIREN order, schemas replayed from the template's dump); its first commune gets demandes with their messages, index
+SIREN order, schemas made by the product's provisioning); its first commune gets demandes with their messages, index
 rows and attached files, and assets (``benchsite.backup_worker``). Each round, in turns: our export (schema, public
 rows, files and checksums in one archive) against ``pg_dump`` of the commune's schema alone, then our restore (after
 our delete) against ``pg_restore`` of that dump; each restore is checked row for row. The baseline does less (no
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,15 +24,14 @@ from common import RESULTS, grow, machine, product_env, run_product, run_worker,
 
 
 def run(scale: int = 1000, rounds: int = 5, demandes: int = 2000, jobs: int = 2) -> dict:
-    clone = "dump" if shutil.which("pg_dump") and shutil.which("psql") else "product"
-    report: dict = {"config": {"scale": scale, "rounds": rounds, "demandes": demandes, "clone_method": clone}}
+    report: dict = {"config": {"scale": scale, "rounds": rounds, "demandes": demandes}}
     with tempfile.TemporaryDirectory(prefix="mutualise-bench-backup-") as tmp, throwaway_database("backup") as db:
         name, url = db
         data_dir = Path(tmp)
         env = product_env(url, data_dir, "localhost:8000", DJANGO_SETTINGS_MODULE="mutualise.settings")
         print(f"  database {name}: migrate, then {scale} communes …", flush=True)
         run_product(["migrate", "--verbosity=0"], env, data_dir)
-        report["instance"] = grow(scale, env, data_dir, jobs, clone)
+        report["instance"] = grow(scale, env, data_dir, jobs)
         print(f"  {rounds} rounds of export and restore …", flush=True)
         raw = run_worker("backup_worker", ["--rounds", str(rounds), "--demandes", str(demandes)], env, data_dir)
     report.update({k: v for k, v in raw.items() if k != "rounds"})

@@ -4,8 +4,8 @@ demandes vs a loop over the communes' schemas vs one ``UNION ALL`` across them.
     .venv/bin/python bench/cross_commune.py [--communes 1000] [--per-commune 50] [--loads 300] [--aggregates 100]
 
 (usually run by ``bench/run.py``). In a throw-away database brought up by ``mutualise migrate``, the instance is grown
-to ``--communes`` real communes as in ``migrate_scale.py`` (commune rows in bulk, schemas by replaying the template's
-``pg_dump``), then ``benchsite.cross_worker fill`` puts ``--per-commune`` demandes in every schema, with their rows in
+to ``--communes`` real communes as in ``migrate_scale.py`` (commune rows in bulk, schemas by the product's
+provisioning), then ``benchsite.cross_worker fill`` puts ``--per-commune`` demandes in every schema, with their rows in
 the public index (services, kinds, priorities, ages, statuses and missed deadlines drawn as a help desk sees them;
 the index checked with the product's own ``check_commune`` on a sample).
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -59,7 +58,6 @@ def run(
     loads: int = 300,
     aggregates: int = 100,
     jobs: int = 2,
-    clone: str = "dump",
 ) -> dict:
     report: dict = {
         "config": {
@@ -68,7 +66,6 @@ def run(
             "loads": loads,
             "aggregates": aggregates,
             "page_size": 50,
-            "clone_method": clone,
         }
     }
     with tempfile.TemporaryDirectory(prefix="mutualise-bench-cross-") as tmp, throwaway_database("cross") as db:
@@ -77,7 +74,7 @@ def run(
         env = product_env(url, data_dir, "localhost:8000", DJANGO_SETTINGS_MODULE="mutualise.settings")
         print(f"  database {name}: migrate, {communes} communes …", flush=True)
         run_product(["migrate", "--verbosity=0"], env, data_dir)
-        report["instance"] = grow(communes, env, data_dir, jobs, clone)
+        report["instance"] = grow(communes, env, data_dir, jobs)
         print(f"  {per_commune} demandes per commune …", flush=True)
         report["data"] = run_worker("cross_worker", ["fill", "--per-commune", str(per_commune)], env, data_dir)
         print(f"  {loads} queue pages and {aggregates} counts, three ways …", flush=True)
@@ -123,17 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loads", type=int, default=300)
     parser.add_argument("--aggregates", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes making the schemas")
-    parser.add_argument(
-        "--clone",
-        choices=("dump", "product"),
-        default="dump" if shutil.which("pg_dump") and shutil.which("psql") else "product",
-        help="how the instance's schemas are made (see migrate_scale.py)",
-    )
     parser.add_argument("--output", type=Path, default=RESULTS / "cross_commune.json")
     args = parser.parse_args(argv)
     report = {
         "machine": machine(),
-        **run(args.communes, args.per_commune, args.loads, args.aggregates, args.jobs, args.clone),
+        **run(args.communes, args.per_commune, args.loads, args.aggregates, args.jobs),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

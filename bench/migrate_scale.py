@@ -4,11 +4,8 @@
 
 (usually run by ``bench/run.py``). In a throw-away database brought up by ``mutualise migrate``, the instance is
 grown to each scale with real communes: the national referential's EPCIs in SIREN order, whole, until there are
-enough, the last one cut (``benchsite.scale_worker``: commune and domain rows in bulk). Their schemas are copies of
-the commune template: its ``pg_dump`` replayed under each commune's name, 5 schemas per transaction, two ``psql``
-at once (``--clone dump``: the same tables, constraints and migration records as the product's ``clone_schema()``,
-whose time per schema grows with the number of schemas, 0.2 s to about 3 s at 1,000: half an hour to build the
-instance), or the product's clone (``--clone product``).
+enough, the last one cut (``benchsite.scale_worker``: commune and domain rows in bulk). Their schemas are made by
+the product's provisioning (the commune template copied, two processes at once).
 
 At each scale, ``mutualise migrate_schemas --noinput`` (django-tenants' command, as shipped) and ``mutualise migrate
 --noinput`` (ours) run as separate processes, in turns, the order alternating; wall-clock time of the whole command,
@@ -24,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -81,7 +77,6 @@ def run(
     stock_rounds: tuple[int, ...] = (5, 3),
     ours_rounds: tuple[int, ...] = (5, 5),
     jobs: int = 2,
-    clone: str = "dump",
     provision_rounds: int = 3,
 ) -> dict:
     report: dict = {
@@ -90,7 +85,6 @@ def run(
             "stock_rounds": list(stock_rounds),
             "ours_rounds": list(ours_rounds),
             "clone_jobs": jobs,
-            "clone_method": clone,
             "commands": {"stock": "mutualise migrate_schemas --noinput", "ours": "mutualise migrate --noinput"},
         },
         "scales": {},
@@ -103,7 +97,7 @@ def run(
         run_product(["migrate", "--verbosity=0"], env, data_dir)
         for scale, n_stock, n_ours in zip(scales, stock_rounds, ours_rounds, strict=True):
             print(f"  growing to {scale} communes …", flush=True)
-            made = grow(scale, env, data_dir, jobs, clone)
+            made = grow(scale, env, data_dir, jobs)
             ours(env, data_dir, scale)  # untimed: warms the caches both commands read
             times: dict[str, list[float]] = {"stock": [], "ours": []}
             for index in range(max(n_stock, n_ours)):
@@ -143,13 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stock-rounds", default="5,3")
     parser.add_argument("--ours-rounds", default="5,5")
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes cloning schemas")
-    parser.add_argument(
-        "--clone",
-        choices=("dump", "product"),
-        default="dump" if shutil.which("pg_dump") and shutil.which("psql") else "product",
-        help="how the instance's schemas are made: replaying the template's pg_dump (default when pg_dump and psql "
-        "are installed), or tenants.provisioning.clone_template (clone_schema(), much slower with many schemas)",
-    )
     parser.add_argument("--provision-rounds", type=int, default=3, help="provisioning rounds at each scale")
     parser.add_argument("--output", type=Path, default=RESULTS / "migrate_scale.json")
     args = parser.parse_args(argv)
@@ -164,7 +151,6 @@ def main(argv: list[str] | None = None) -> int:
             ints(args.stock_rounds),
             ints(args.ours_rounds),
             args.jobs,
-            args.clone,
             args.provision_rounds,
         ),
     }

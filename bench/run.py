@@ -6,9 +6,8 @@
 
 Needs: the project's virtualenv, a PostgreSQL server named by ``DATABASE_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/postgres``; the user must be allowed to create databases), ``wrk`` (the HTTP
-load generator), and ``pg_dump``/``psql`` of the server's major version (to build the 1,000-commune instance fast;
-without them it is built with the product's clone, much more slowly). Each benchmark works in its own throw-away
-database, dropped at the end whatever happens.
+load generator), and ``pg_dump``/``pg_restore`` of the server's major version (the baseline of ``backup``). Each
+benchmark works in its own throw-away database, dropped at the end whatever happens.
 
 1. ``tenancy``: the same one-query view through our tenant middleware, django-tenants' and no tenancy at all
    (``bench/tenancy_overhead.py``);
@@ -222,7 +221,7 @@ def markdown(report: dict) -> str:
             made = row["instance"]
             lines.append(
                 f"- {int(scale):,} communes: {made['created']} added from {len(made['epcis'])} EPCIs "
-                f"(départements {', '.join(made['departements'])}), schemas by {made['clone_method']} in "
+                f"(départements {', '.join(made['departements'])}), schemas made in "
                 f"{made['seconds']} s."
             )
         behind = g["one_commune_behind"]

@@ -86,8 +86,10 @@ def schemas(job: int, jobs: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace")
         present = {row[0] for row in cursor.fetchall()}
-    names = sorted(Commune.objects.exclude(schema_name__in=present).values_list("schema_name", flat=True))
-    mine = names[job::jobs]
+    # Shared out over every commune, then the existing ones left: the jobs start at different moments and must
+    # not see different lists.
+    names = sorted(Commune.objects.values_list("schema_name", flat=True))
+    mine = [name for name in names[job::jobs] if name not in present]
     started = time.perf_counter()
     for name in mine:
         with transaction.atomic():
