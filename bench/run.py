@@ -17,7 +17,9 @@ benchmark works in its own throw-away database, dropped at the end whatever happ
 4. ``cross``: the agents' queue and a per-service count across 1,000 communes with 50 demandes each, from the public
    index vs a loop over the schemas vs one ``UNION ALL`` (``bench/cross_commune.py``);
 5. ``backup``: one commune's export and restore (``mutualise commune``) with 1,000 communes in the database, vs
-   ``pg_dump``/``pg_restore`` of its schema (``bench/commune_backup.py``).
+   ``pg_dump``/``pg_restore`` of its schema (``bench/commune_backup.py``);
+6. ``fiscal``: the cadastral import of a million-row file, vs a raw ``COPY`` of the same file and Django's
+   ``bulk_create`` (``bench/fiscal_import.py``, in its own process: it sets Django up in-process).
 
 Writes ``bench/results/report.json`` (everything, machine included) and ``bench/results/report.md`` (the tables).
 Figures are medians over rounds interleaved with their baseline; read ratios, not absolute numbers, on a shared
@@ -30,18 +32,20 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import commune_backup
 import cross_commune
+import fiscal_import
 import migrate_scale
 import provisioning_speed
 import tenancy_overhead
 from common import RESULTS, machine
 
-BENCHMARKS = ("tenancy", "provisioning", "migrate", "cross", "backup")
+BENCHMARKS = ("tenancy", "provisioning", "migrate", "cross", "backup", "fiscal")
 SETTINGS = {
     "full": {
         "tenancy": {
@@ -60,6 +64,7 @@ SETTINGS = {
         },
         "cross": {"communes": 1000, "per_commune": 50, "loads": 300, "aggregates": 100},
         "backup": {"scale": 1000, "rounds": 5, "demandes": 2000},
+        "fiscal": {"rows": 1_000_000, "bulk_rows": 50_000, "rounds": 3},
     },
     "quick": {
         "tenancy": {
@@ -78,6 +83,7 @@ SETTINGS = {
         },
         "cross": {"communes": 1000, "per_commune": 50, "loads": 90, "aggregates": 24},
         "backup": {"scale": 1000, "rounds": 3, "demandes": 2000},
+        "fiscal": {"rows": 1_000_000, "bulk_rows": 20_000, "rounds": 2},
     },
 }
 
@@ -242,6 +248,9 @@ def markdown(report: dict) -> str:
         lines += cross_markdown(report["cross"])
     if "backup" in report:
         lines += commune_backup.markdown(report["backup"])
+    if "fiscal" in report:
+        table = fiscal_import.markdown(report["fiscal"]).partition("\n\n")[2]  # without its own title
+        lines += ["### 6. Cadastral import (Observatoire fiscal)", "", table]
     if report.get("failures"):
         lines += ["## Failures", ""] + [f"- {name}: {error}" for name, error in report["failures"].items()] + [""]
     return "\n".join(lines)
@@ -300,6 +309,14 @@ def cross_markdown(x: dict) -> list[str]:
     return lines
 
 
+def run_fiscal(rows: int, bulk_rows: int, rounds: int) -> dict:
+    """``bench/fiscal_import.py`` in its own process; its result, as it writes it to ``results/fiscal_import.json``."""
+    script = Path(__file__).with_name("fiscal_import.py")
+    command = [sys.executable, str(script), "--rows", str(rows), "--bulk-rows", str(bulk_rows), "--rounds", str(rounds)]
+    subprocess.run(command, check=True, timeout=3600)
+    return json.loads((RESULTS / "fiscal_import.json").read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke test")
@@ -329,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": lambda: migrate_scale.run(**settings["migrate"]),
         "cross": lambda: cross_commune.run(**settings["cross"]),
         "backup": lambda: commune_backup.run(**settings["backup"]),
+        "fiscal": lambda: run_fiscal(**settings["fiscal"]),
     }
     for name in only:
         print(f"== {name}", flush=True)
