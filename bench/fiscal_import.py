@@ -164,6 +164,35 @@ def measure_product(path: Path) -> tuple[float, dict]:
     return seconds, state
 
 
+def check_tables(schemas: list[str]) -> None:
+    """Each commune's table, built anew and swapped in by the import, has the template's constraints and indexes under
+    the same names, owner and grants, and nothing is left beside it."""
+    from django.conf import settings
+    from django.db import connection
+
+    def shape(schema: str) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %(t)s::regclass "
+                "UNION ALL SELECT indexname, replace(indexdef, %(s)s, '') FROM pg_indexes WHERE schemaname = %(n)s "
+                "AND tablename = 'fiscal_local' UNION ALL SELECT pg_get_userbyid(relowner), relacl::text FROM pg_class "
+                "WHERE oid = %(t)s::regclass ORDER BY 1",
+                {"t": f'"{schema}".fiscal_local', "s": f"{schema}.", "n": schema},
+            )
+            return cursor.fetchall()
+
+    template = shape(settings.MUTUALISE_TEMPLATE_SCHEMA)
+    for schema in schemas:
+        if shape(schema) != template:
+            raise RuntimeError(f"{schema}.fiscal_local differs from the template's: {shape(schema)} / {template}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = 'fiscal_local_new' OR relname LIKE 'fiscal_stage%'"
+        )
+        if cursor.fetchall():
+            raise RuntimeError("tables left by the import")
+
+
 def measure_raw_copy(path: Path) -> float:
     from django.db import connection, transaction
 
@@ -324,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
                 print(rounds[-1], flush=True)
+            check_tables([c.schema_name for c in communes])
             best = min(rounds, key=lambda r: r["product_seconds"])
             measures["raw_copy"] = {"rows": args.rows, "seconds": min(r["raw_copy_seconds"] for r in rounds)}
             measures["product"] = {

@@ -184,7 +184,6 @@ def test_a_large_import_rebuilds_the_same_indexes(commune, fiscal, tmp_path, mon
 
     before = indexes()
     assert any(name.endswith("_pkey") for name, _ in before) and len(before) >= 2
-    monkeypatch.setattr(cadastre, "REBUILD_INDEXES_FROM", 1)
     path = tmp_path / "locaux.csv"
     path.write_text(HEADER + GIGNAC_ROWS)
     with schema_context(commune.schema_name):
@@ -299,11 +298,9 @@ def test_a_fault_in_one_commune_keeps_every_commune_s_previous_extract(commune, 
     assert len(rows(commune)) == 3 and set(rows(other_commune)) == {"342390000001"}
     # a duplicate found only when the primary key is rebuilt rolls back the communes already replaced as well
     path.write_text(HEADER + SAINT_ANDRE_ROW + GIGNAC_ROWS + GIGNAC_ROWS.splitlines(keepends=True)[2])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cadastre, "REBUILD_INDEXES_FROM", 1)
-        assert failure([commune, other_commune], path) == [
-            (6, "identifiant du local « 341140000003 » en double (déjà ligne 5).")
-        ]
+    assert failure([commune, other_commune], path) == [
+        (6, "identifiant du local « 341140000003 » en double (déjà ligne 5).")
+    ]
     assert len(rows(commune)) == 3 and rows(other_commune)["342390000001"].owner_name == "FABRE Alain"
 
 
@@ -376,3 +373,78 @@ def test_rows_load_when_postgresql_refuses_to_freeze_them(commune, fiscal, tmp_p
         assert cadastre.import_locals(str(path), [commune]).rows == 1
         cursor.execute("CLOSE earlier")
     assert set(rows(commune)) == {"341140000001"}
+
+
+def fiscal_local_of(schema: str) -> dict[str, list]:
+    """The locals table of ``schema`` as pg_catalog describes it, with the schema's name left out."""
+    from django.db import connection
+
+    queries = {
+        "columns": """SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                   a.attgenerated, pg_get_expr(d.adbin, d.adrelid), a.attcollation, a.attstorage
+                   FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                   WHERE a.attrelid = %(table)s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""",
+        "constraints": """SELECT conname, contype, pg_get_constraintdef(oid), condeferrable, condeferred, convalidated
+                   FROM pg_constraint WHERE conrelid = %(table)s::regclass ORDER BY 1""",
+        "indexes": """SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %(schema)s
+                   AND tablename = 'fiscal_local' ORDER BY 1""",
+        "table": """SELECT relkind, relpersistence, pg_get_userbyid(relowner), relacl::text[], reloptions
+                   FROM pg_class WHERE oid = %(table)s::regclass""",
+        "depending": """SELECT classid::regclass::text, deptype FROM pg_depend WHERE refobjid = %(table)s::regclass
+                   AND classid <> 'pg_type'::regclass ORDER BY 1, 2""",
+    }
+    found = {}
+    with connection.cursor() as cursor:
+        for what, sql in queries.items():
+            cursor.execute(sql, {"table": f'"{schema}".fiscal_local', "schema": schema})
+            found[what] = [
+                tuple(value.replace(f"{schema}.", "") if isinstance(value, str) else value for value in row)
+                for row in cursor.fetchall()
+            ]
+    return found
+
+
+def test_after_an_import_the_table_is_the_template_s_object_for_object(commune, other_commune, fiscal, tmp_path):
+    """Each commune's table is built anew and swapped in: same columns, constraints and indexes under the same names
+    (those Django's migrations will alter), same owner and grants, nothing left beside it."""
+    from django.db import connection
+
+    from tenants import provisioning
+
+    template = fiscal_local_of(provisioning.template_schema())
+    assert not any(name.endswith("_like") for name, _definition in template["indexes"])
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + GIGNAC_ROWS + SAINT_ANDRE_ROW)
+    assert run([commune, other_commune], path).per_commune == {"34114": 3, "34239": 1}
+    for schema in (commune.schema_name, other_commune.schema_name):
+        assert fiscal_local_of(schema) == template
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = 'fiscal_local_new' OR relname LIKE 'fiscal_stage%'"
+        )
+        assert cursor.fetchall() == []
+
+
+def test_the_tables_are_shared_out_between_two_connections_by_rows():
+    builds = [cadastre._Build(str(n), rows, [], [], []) for n, rows in enumerate((10, 400, 30, 250, 200))]
+    mine, theirs = cadastre._halves(builds)
+    assert sorted(b.rows for b in mine) == [10, 30, 400] and sorted(b.rows for b in theirs) == [200, 250]
+
+
+def test_the_progress_bar_tells_the_phase(commune, fiscal, referent, client_on):
+    from django.db import connection
+
+    from plugins.fiscal import tasks
+
+    client = client_on(commune, referent)
+    connection.set_tenant(commune)  # the job's key is in the commune's space, as the task writes it
+    job = tasks.new_job()
+    for phase, text in (
+        ("lecture", "Lecture du fichier : 30 %…"),
+        ("vérification", "Vérification des lignes : 30 %…"),
+        ("enregistrement", "Enregistrement des locaux : 30 %…"),
+        ("index", "Construction des index : 30 %…"),
+    ):
+        tasks._set(job, status="en_cours", progress=0.3, phase=phase)
+        bar = client.get(f"/services/fiscal/locaux/import/{job}/", HTTP_HX_REQUEST="true").content.decode()
+        assert text in bar and "hx-get" in bar

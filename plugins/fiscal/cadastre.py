@@ -38,11 +38,14 @@ reads them; text as it is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import itertools
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -57,7 +60,6 @@ from plugins.fiscal.models import Local
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
-REBUILD_INDEXES_FROM = 5_000  # rows for one commune from which its indexes are dropped and rebuilt
 CHUNK_BYTES = 1 << 20  # bytes of the file sent to COPY at a time
 PROGRESS_STEP = 0.02  # share of the file between two progress reports
 # Shares of the progress bar: loading (by bytes sent), checking, then replacing (by rows written).
@@ -408,48 +410,64 @@ def import_locals(
     source = open_source(path)
     plan = plan_for(source.header)
     report = progress or (lambda share, phase: None)
-    # in the public schema, whatever the space importing; created and dropped within the transaction, it is never
-    # seen by any other connection
+    # in the public schema, whatever the space importing
     stage = f'public."fiscal_stage_{uuid.uuid4().hex[:12]}"'
     result = LocalsResult()
-    with transaction.atomic(), connection.cursor() as cursor:
-        started = time.perf_counter()
-        shape_errors, tolerant = _load(cursor, stage, source, plan, report)
-        result.seconds_loading = time.perf_counter() - started
-
-        started = time.perf_counter()
-        report(LOADING_SHARE, "vérification")
-        found = _count_and_check(cursor, stage, plan, allowed)
-        result.seconds_checking = time.perf_counter() - started
-        if found.faulty or shape_errors:
-            raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, tolerant=tolerant))
-        if not found.counts:
-            raise ImportFailed([(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")])
-        result.rows = sum(found.counts.values())
-        result.per_commune = dict(sorted(found.counts.items()))
-        result.skipped_rows = sum(found.skipped.values())
-        result.skipped_communes = sorted(found.skipped)
-
-        started = time.perf_counter()
-        report(LOADING_SHARE + CHECKING_SHARE, "enregistrement")
+    # run on its own (the task), the import commits the staging table before the communes' tables are built, so that
+    # a second connection may read it; inside a caller's transaction, everything stays in it, on one connection
+    own_transaction = not connection.in_atomic_block
+    with connection.cursor() as cursor, _one_import_at_a_time(cursor, session=own_transaction):
+        worker = None
         try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                shape_errors, tolerant = _load(cursor, stage, source, plan, report)
+                result.seconds_loading = time.perf_counter() - started
+
+                started = time.perf_counter()
+                report(LOADING_SHARE, "vérification")
+                found = _count_and_check(cursor, stage, plan, allowed)
+                if found.faulty or shape_errors:
+                    raise ImportFailed(_diagnose(cursor, stage, plan, allowed, shape_errors, tolerant=tolerant))
+                if not found.counts:
+                    raise ImportFailed(
+                        [(0, "Aucune ligne du fichier ne concerne une commune que vous pouvez mettre à jour.")]
+                    )
+                if len(found.counts) + len(found.skipped) > 1 and not found.contiguous:
+                    # each commune's rows are then read through this index, not the whole staging table
+                    cursor.execute(f"CREATE INDEX ON {stage} (({plan.commune_sql}))")
+                result.seconds_checking = time.perf_counter() - started
+            result.rows = sum(found.counts.values())
+            result.per_commune = dict(sorted(found.counts.items()))
+            result.skipped_rows = sum(found.skipped.values())
+            result.skipped_communes = sorted(found.skipped)
+
+            started = time.perf_counter()
+            report(LOADING_SHARE + CHECKING_SHARE, "enregistrement")
+            if own_transaction and len(found.counts) > 1 and result.rows >= PARALLEL_FROM:
+                worker = psycopg.connect(**connection.get_connection_params())
+            replace = functools.partial(_replace, cursor, stage, plan, allowed, found, report=report, worker=worker)
             try:
-                with transaction.atomic():
-                    _replace(cursor, stage, plan, allowed, found, plain_money=True, report=report, result=result)
-            except DataError:
-                # amounts written as spreadsheets do (1 234,50 €): again, with the conversion that reads them
-                result.seconds_indexing = 0.0
-                with transaction.atomic():
-                    _replace(cursor, stage, plan, allowed, found, plain_money=False, report=report, result=result)
-        except DatabaseError:
-            # a value the types or the rules' constraint refused, a local id twice in a commune (its primary key
-            # could not be rebuilt): find and word every fault
-            errors = _diagnose(cursor, stage, plan, allowed, [], tolerant=tolerant)
-            if not errors:
-                raise
-            raise ImportFailed(errors) from None
-        cursor.execute(f"DROP TABLE {stage}")
-        result.seconds_replacing = time.perf_counter() - started
+                try:
+                    with transaction.atomic():
+                        replace(plain_money=True, result=result)
+                except DataError:
+                    # amounts written as spreadsheets do (1 234,50 €): again, with the conversion that reads them
+                    result.seconds_indexing = 0.0
+                    with transaction.atomic():
+                        replace(plain_money=False, result=result)
+            except DatabaseError:
+                # a value the types or the rules' constraint refused, a local id twice in a commune (its primary
+                # key could not be built): find and word every fault
+                errors = _diagnose(cursor, stage, plan, allowed, [], tolerant=tolerant)
+                if not errors:
+                    raise
+                raise ImportFailed(errors) from None
+            result.seconds_replacing = time.perf_counter() - started
+        finally:
+            if worker is not None:
+                worker.close()
+            _drop_leftovers(cursor, [c.schema_name for c in allowed.values()], stage)
     logger.info(
         "Locaux importés : %d lignes, chargement %.1f s, vérification %.1f s, remplacement %.1f s (index %.1f s)",
         result.rows,
@@ -460,6 +478,37 @@ def import_locals(
     )
     report(1.0, "enregistrement")
     return result
+
+
+@contextlib.contextmanager
+def _one_import_at_a_time(cursor, *, session: bool):
+    """Hold the instance's cadastral import lock (one import at a time: the new tables and staging tables of any
+    other are then leftovers of an import that stopped, dropped here). ``session``: held until released (the import
+    commits several transactions), else until the caller's transaction ends."""
+    if not session:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        yield
+        return
+    cursor.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
+    try:
+        cursor.execute(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND (c.relname = %s "
+            "OR (n.nspname = 'public' AND c.relname LIKE 'fiscal\\_stage\\_%%'))",
+            [NEW_TABLE],
+        )
+        for (table,) in cursor.fetchall():
+            logger.warning("Table laissée par un import interrompu supprimée : %s", table)
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        yield
+    finally:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
+
+
+def _drop_leftovers(cursor, schemas: list[str], stage: str) -> None:
+    """Drop the staging table and any new table a failed import left (those the worker connection committed)."""
+    tables = [stage, *(f"{_quote(schema)}.{_quote(NEW_TABLE)}" for schema in schemas)]
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
 
 
 def _create_stage(cursor, stage: str, width: int, *, lines: bool = False) -> None:
@@ -671,80 +720,185 @@ RULES_CHECK = (
 )
 
 
-def _replace(
-    cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plain_money: bool, report, result: LocalsResult
-) -> None:
-    """Replace each commune's locals with its staged rows (indexes dropped and rebuilt for the larger ones).
+NEW_TABLE = "fiscal_local_new"  # each commune's table as it is built, beside the one it replaces
+PARALLEL_FROM = 20_000  # rows from which an import of several communes builds their tables on two connections
+IMPORT_LOCK = 0x66697363616C  # advisory lock key: one cadastral import at a time on the instance
 
-    The conversions' casts refuse what is not a number, the lengths of the table's columns what is too long, and a
-    constraint added for the time of the import the numbers out of range: any of them fails the statement.
-    """
+
+@dataclass
+class _Build:
+    """The statements that build one commune's new table (``fill``: table and rows; ``index``: its primary key and
+    indexes, under temporary names) and those that put it in the place of the old one (``swap``)."""
+
+    insee: str
+    rows: int
+    fill: list[tuple[str, list | None]]
+    index: list[str]
+    swap: list[str]
+
+
+def _builds(cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plain_money: bool) -> list[_Build]:
+    """How each commune's table is built anew from the staging table, read from the catalogue: the same columns,
+    defaults and checks (``LIKE … INCLUDING ALL EXCLUDING INDEXES``), owner and grants, then the same primary key and
+    indexes, renamed to the old ones' names at the swap."""
+    table = Local._meta.db_table
     names = ", ".join(FIELD_NAMES)
     expressions = ", ".join(
         convert_sql(kind, plan.column(name), plain_money=plain_money) for name, _sql, kind, _aliases in COLUMNS
     )
-    table = _quote(Local._meta.db_table)
-    commune, counts = plan.commune_sql, found.counts
-    alone = len(counts) == 1 and not found.skipped  # every staged row is to be written, to one table
-    if not alone and not found.contiguous:
-        # each commune's INSERT then reads its own rows through this index, not the whole staging table
-        cursor.execute(f"CREATE INDEX ON {stage} (({commune}))")
-    if not alone:
-        # without statistics on the fresh table, the planner would read all of it for each commune
-        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-        (scanning, _) = cursor.fetchone()
-    targets = {insee: f"{_quote(allowed[insee].schema_name)}.{table}" for insee in counts}
-    cursor.execute(f"TRUNCATE {', '.join(targets[insee] for insee in sorted(counts))}")
-    total, done = sum(counts.values()), 0
-    for insee in sorted(counts):
-        schema, target = allowed[insee].schema_name, targets[insee]
-        rebuild = _drop_indexes(cursor, schema, target) if counts[insee] >= REBUILD_INDEXES_FROM else []
-        cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {RULES_CONSTRAINT} CHECK ({RULES_CHECK}) NOT VALID")
-        if alone:
+    schemas = {insee: allowed[insee].schema_name for insee in found.counts}
+    cursor.execute(
+        "SELECT n.nspname, i.relname, pg_get_indexdef(i.oid), con.conname, pg_get_constraintdef(con.oid) "
+        "FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_index x ON x.indrelid = t.oid "
+        "JOIN pg_class i ON i.oid = x.indexrelid "
+        "LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.conrelid = t.oid "
+        "WHERE t.relname = %s AND n.nspname = ANY(%s) ORDER BY 1, 2",
+        [table, list(schemas.values())],
+    )
+    indexes: dict[str, list] = {}
+    for schema, *index in cursor.fetchall():
+        indexes.setdefault(schema, []).append(index)
+    cursor.execute(
+        "SELECT n.nspname, t.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user), "
+        "quote_ident(pg_get_userbyid(t.relowner)), ARRAY(SELECT a.privilege_type || ' TO ' || CASE WHEN a.grantee = 0 "
+        "THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END FROM aclexplode(t.relacl) a "
+        "WHERE a.grantee <> t.relowner) FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE t.relname = %s AND n.nspname = ANY(%s)",
+        [table, list(schemas.values())],
+    )
+    owners = {schema: (other, owner, grants) for schema, other, owner, grants in cursor.fetchall()}
+    builds = []
+    for insee in sorted(found.counts):
+        schema = _quote(schemas[insee])
+        old, new = f"{schema}.{_quote(table)}", f"{schema}.{_quote(NEW_TABLE)}"
+        fill: list[tuple[str, list | None]] = [
+            (f"DROP TABLE IF EXISTS {new}", None),
+            (f"CREATE TABLE {new} (LIKE {old} INCLUDING ALL EXCLUDING INDEXES)", None),
+        ]
+        other, owner, grants = owners[schemas[insee]]
+        if other:
+            fill.append((f"ALTER TABLE {new} OWNER TO {owner}", None))
+        fill += [(f"GRANT {grant.split(' TO ')[0]} ON {new} TO {grant.split(' TO ')[1]}", None) for grant in grants]
+        if len(found.counts) == 1 and not found.skipped:  # every staged row is to be written, to this table
             where, params = "", None
         elif found.contiguous:  # a run of rows, read by their place in the table: no index to build
             where, params = " WHERE ctid BETWEEN %s::tid AND %s::tid", list(found.spans[insee])
         else:
-            where, params = f" WHERE {commune} = %s", [insee]
-        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {expressions} FROM {stage}{where}", params)
-        cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {RULES_CONSTRAINT}")
+            where, params = f" WHERE {plan.commune_sql} = %s", [insee]
+        fill += [
+            (f"ALTER TABLE {new} ADD CONSTRAINT {RULES_CONSTRAINT} CHECK ({RULES_CHECK})", None),
+            (f"INSERT INTO {new} ({names}) SELECT {expressions} FROM {stage}{where}", params),
+            (f"ALTER TABLE {new} DROP CONSTRAINT {RULES_CONSTRAINT}", None),
+        ]
+        index, swap = [], [f"DROP TABLE {old}", f"ALTER TABLE {new} RENAME TO {_quote(table)}"]
+        for number, (name, definition, constraint, constraint_definition) in enumerate(indexes.get(schemas[insee], [])):
+            temporary = _quote(f"{NEW_TABLE}_{number}")
+            if constraint:  # the primary key: its index is renamed with it
+                index.append(f"ALTER TABLE {new} ADD CONSTRAINT {temporary} {constraint_definition}")
+                swap.append(f"ALTER TABLE {old} RENAME CONSTRAINT {temporary} TO {_quote(constraint)}")
+            else:
+                unique, rest = re.fullmatch(
+                    r"CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .*)", definition
+                ).groups()
+                index.append(f"CREATE {unique or ''}INDEX {temporary} ON {new} {rest}")
+                swap.append(f"ALTER INDEX {schema}.{temporary} RENAME TO {_quote(name)}")
+        builds.append(_Build(insee, found.counts[insee], fill, index, swap))
+    return builds
+
+
+def _halves(builds: list[_Build]) -> tuple[list[_Build], list[_Build]]:
+    """The builds shared out between two connections by rows, the largest first, each to the lighter side."""
+    sides: tuple[list[_Build], list[_Build]] = ([], [])
+    for build in sorted(builds, key=lambda b: -b.rows):
+        min(sides, key=lambda side: sum(b.rows for b in side)).append(build)
+    return sides
+
+
+def _run_builds(execute, builds: list[_Build], *, done: list[int], report=None) -> float:
+    """Run ``builds`` with ``execute(sql, params)``; ``done[0]`` counts their rows as they are written. Return the
+    seconds spent building indexes."""
+    indexing = 0.0
+    for build in builds:
+        for sql, params in build.fill:
+            execute(sql, params)
+        if report:
+            report("index")
         started = time.perf_counter()
-        for statement in rebuild:
-            cursor.execute(statement)
-        result.seconds_indexing += time.perf_counter() - started
-        done += counts[insee]
-        report(LOADING_SHARE + CHECKING_SHARE + (1 - LOADING_SHARE - CHECKING_SHARE) * done / total, "enregistrement")
-    if not alone:
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [scanning])
+        for sql in build.index:
+            execute(sql, None)
+        indexing += time.perf_counter() - started
+        done[0] += build.rows
+        if report:
+            report("enregistrement")
+    return indexing
 
 
-def _drop_indexes(cursor, schema: str, target: str) -> list[str]:
-    """Drop the indexes of the (just emptied) locals table of ``schema``; return the statements that rebuild them.
+def _replace(
+    cursor,
+    stage: str,
+    plan: Plan,
+    allowed: dict,
+    found: Found,
+    *,
+    plain_money: bool,
+    report,
+    result: LocalsResult,
+    worker: psycopg.Connection | None,
+) -> None:
+    """Build each commune's table anew from its staged rows, then put the new tables in the place of the old ones.
 
-    Building an index once over all the rows (a sort) is much cheaper than inserting every row into it. The
-    definitions come from the catalogue, so the rebuilt indexes and primary key keep Django's names. Everything
-    stays in the transaction.
+    The conversions' casts refuse what is not a number, the lengths of the columns what is too long, a constraint
+    added for the insert the numbers out of range, the primary key's build a local id twice: any of them fails the
+    statement. With a ``worker`` connection, half the tables (by rows) are built there, committed under
+    :data:`NEW_TABLE`, while this connection builds the other half in its transaction; the swap then happens here,
+    so readers see every old table until this transaction commits. The caller drops the worker's tables on failure.
     """
-    table = Local._meta.db_table
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
-        "WHERE n.nspname = %s AND c.conrelid = %s::regclass AND c.contype = 'p'",
-        [schema, target],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s",
-        [schema, table],
-    )
-    owned = {name for name, _ in constraints}
-    indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in owned]
-    for name, _ in constraints:
-        cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {_quote(name)}")
-    for name, _ in indexes:
-        cursor.execute(f"DROP INDEX {_quote(schema)}.{_quote(name)}")
-    return [f"ALTER TABLE {target} ADD CONSTRAINT {_quote(name)} {definition}" for name, definition in constraints] + [
-        definition for _, definition in indexes
-    ]
+    builds = _builds(cursor, stage, plan, allowed, found, plain_money=plain_money)
+    whole = len(found.counts) == 1 and not found.skipped  # every staged row goes to one table
+    total = sum(b.rows for b in builds)
+    done, worker_done = [0], [0]
+
+    def progress(phase: str) -> None:
+        share = (done[0] + worker_done[0]) / total
+        report(LOADING_SHARE + CHECKING_SHARE + (1 - LOADING_SHARE - CHECKING_SHARE) * share, phase)
+
+    mine, theirs = _halves(builds) if worker is not None else (builds, [])
+    outcome: dict = {}
+    thread = None
+    if theirs:
+        thread = threading.Thread(target=_work, args=(worker, theirs, worker_done, outcome), daemon=True)
+        thread.start()
+    if not whole:
+        # without statistics on the fresh staging table, the planner would read all of it for each commune
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        (scanning, _) = cursor.fetchone()
+    try:
+        result.seconds_indexing += _run_builds(cursor.execute, mine, done=done, report=progress)
+    finally:
+        if thread is not None:
+            while thread.is_alive():
+                thread.join(0.5)
+                progress("enregistrement")
+    if "error" in outcome:
+        with connection.wrap_database_errors:  # as Django's own errors: a DataError, an IntegrityError…
+            raise outcome["error"]
+    result.seconds_indexing += outcome.get("indexing", 0.0)
+    if not whole:
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [scanning])
+    for build in builds:
+        for sql in build.swap:
+            cursor.execute(sql)
+    progress("enregistrement")
+
+
+def _work(worker: psycopg.Connection, builds: list[_Build], done: list[int], outcome: dict) -> None:
+    """The worker connection's half of :func:`_replace`, in a transaction of its own, committed."""
+    try:
+        with worker.transaction(), worker.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            outcome["indexing"] = _run_builds(cursor.execute, builds, done=done)
+    except Exception as error:  # raised again in the main thread
+        outcome["error"] = error
 
 
 def _diagnose(
