@@ -375,3 +375,19 @@ def test_deadlines_are_reminded_then_escalated_once(commune, commune_agent, tech
     disable_service(commune, "informatique")
     DemandeIndex.objects.update(reminded_for=None, escalated_for=None)
     assert check_deadlines() == {"rappels": 0, "escalades": 0, "depassements": 0}  # a disabled service: nothing
+
+
+def test_the_queue_filters_show_each_agent_their_own_services_and_choices(technicien, client_on):
+    """The filter form's HTML is kept between pages: never another person's services, never another query's choice."""
+    juriste = make_user("juridique@cc.test")
+    ServiceMembership.objects.create(user=juriste, service="juridique", role="agent")
+    for _ in range(2):  # the second time from what was kept
+        technician_page = client_on(None, technicien).get("/file/", {"status": "toutes"}).content.decode()
+        lawyer_page = client_on(None, juriste).get("/file/", {"status": "toutes"}).content.decode()
+        assert 'value="informatique"' in technician_page and 'value="juridique"' not in technician_page
+        assert 'value="juridique"' in lawyer_page and 'value="informatique"' not in lawyer_page
+    closed = client_on(None, technicien).get("/file/", {"status": "close"}).content.decode()
+    assert '<option value="close" selected>' in closed
+    assert '<option value="toutes" selected>' not in closed
+    wrong = client_on(None, technicien).get("/file/", {"priority": "9"}).content.decode()
+    assert 'class="error"' in wrong

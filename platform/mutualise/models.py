@@ -126,6 +126,8 @@ class DemandeIndex(models.Model):
             ),
             models.Index(fields=["status", "due_at", "priority", "created_at"], name="demande_queue_status"),
             models.Index(fields=["due_at", "priority", "created_at"], name="demande_queue_all"),
+            # A service's figures per commune and status (bilans, dashboards), read from this index alone.
+            models.Index(fields=["service", "commune", "status"], name="demande_service_commune"),
         ]
 
     def __str__(self) -> str:

@@ -189,7 +189,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     page.object_list = queue_rows(page.object_list, {s.slug: s.label for s in mine}, timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "demandes/queue.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "query": query.urlencode(), "form_services": ",".join(s.slug for s in mine)}
+    return render(request, "demandes/queue.html", context)
 
 
 @access(Policy.SPACE)
