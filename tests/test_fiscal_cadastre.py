@@ -425,10 +425,20 @@ def test_after_an_import_the_table_is_the_template_s_object_for_object(commune, 
         assert cursor.fetchall() == []
 
 
-def test_the_tables_are_shared_out_between_two_connections_by_rows():
-    builds = [cadastre._Build(str(n), rows, [], [], []) for n, rows in enumerate((10, 400, 30, 250, 200))]
-    mine, theirs = cadastre._halves(builds)
-    assert sorted(b.rows for b in mine) == [10, 30, 400] and sorted(b.rows for b in theirs) == [200, 250]
+def test_two_connections_take_the_tables_one_at_a_time_the_largest_first():
+    import collections
+    import threading
+
+    builds = [cadastre._Build(str(n), rows, [(f"fill {n}", None)], [], []) for n, rows in enumerate((10, 400, 30))]
+    pending = collections.deque(sorted(builds, key=lambda b: -b.rows))
+    seen, done = [], [0]
+    cadastre._run_builds(lambda sql, params: seen.append(sql), pending, done=done, failed=threading.Event())
+    assert seen == ["fill 1", "fill 2", "fill 0"] and done == [440] and not pending
+    failed = threading.Event()
+    failed.set()  # the other connection failed: nothing more is taken
+    pending = collections.deque(builds)
+    cadastre._run_builds(lambda sql, params: seen.append(sql), pending, done=done, failed=failed)
+    assert len(pending) == 3
 
 
 def test_the_progress_bar_tells_the_phase(commune, fiscal, referent, client_on):
@@ -448,3 +458,19 @@ def test_the_progress_bar_tells_the_phase(commune, fiscal, referent, client_on):
         tasks._set(job, status="en_cours", progress=0.3, phase=phase)
         bar = client.get(f"/services/fiscal/locaux/import/{job}/", HTTP_HX_REQUEST="true").content.decode()
         assert text in bar and "hx-get" in bar
+
+
+def test_tables_left_by_an_interrupted_import_are_dropped_by_the_next(commune, fiscal, tmp_path):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE "{commune.schema_name}".fiscal_local_new (local_id text)')
+        cursor.execute("CREATE UNLOGGED TABLE public.fiscal_stage_0123456789ab (c1 text)")
+    path = tmp_path / "locaux.csv"
+    path.write_text(HEADER + GIGNAC_ROWS)
+    assert run(commune, path).rows == 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = 'fiscal_local_new' OR relname LIKE 'fiscal_stage%'"
+        )
+        assert cursor.fetchall() == []

@@ -1,7 +1,9 @@
 """Importing cadastral locals (MAJIC / fichiers fonciers extract as CSV): PostgreSQL does the per-row work, in C.
 
 A commune's file may hold 100,000 rows and an instance-wide one over a million. Python touches the rows as little as
-possible; everything happens in one transaction:
+possible. The staging table is committed (so that a second connection may read it) when the import runs in a
+transaction of its own, then dropped; inside a caller's transaction, everything stays in it. One import runs at a
+time on the instance (an advisory lock):
 
 1. **Load.** The file's own bytes (after its BOM) go, 1 MB at a time, to ``COPY … FROM STDIN (FORMAT csv, HEADER,
    FORCE_NOT_NULL, FREEZE)`` into an all-text staging table, unlogged (PostgreSQL scans it in parallel, which it never
@@ -18,17 +20,24 @@ possible; everything happens in one transaction:
    them: hashed ``IN`` lists of the allowed spellings, ``ltrim`` of the value's bytes by a set of characters,
    lengths — PostgreSQL's regular expressions cost several times more. Rows of other communes are counted and
    skipped, unchecked.
-3. **Replace.** Each commune's ``fiscal_local`` is emptied (``TRUNCATE``), its indexes and primary key dropped (their
-   definitions read from the catalogue first, so the names stay Django's), the rows inserted by one
-   ``INSERT … SELECT`` converting in SQL (decimal comma, MAJIC's year 0, vacancy words), and the indexes rebuilt.
-   Numbers are checked there: the casts refuse what is no number, the column lengths what is too long, and a
-   constraint added ``NOT VALID`` for the insert (and dropped after it) the numbers out of range. A local id twice
-   in a commune fails the primary key's rebuild. When the file is sorted by commune, each commune's rows are read by
-   their place in the table (a TID range scan, no index); otherwise through an index on the commune code.
-4. **Errors.** On any fault, the work of step 3 is rolled back to a savepoint and the faulty rows are read back with
-   the complete rules in SQL (the first :data:`MAX_ERRORS` by line): the Python rules below word the same French
-   messages as before, duplicates are listed with the line of their first occurrence, and line numbers are moved
-   past the line breaks of quoted values. Nothing is written, the previous extract stays.
+3. **Replace.** Each commune's table is built anew beside the old one (``fiscal_local_new``: ``CREATE TABLE … (LIKE
+   fiscal_local INCLUDING ALL EXCLUDING INDEXES)``, same owner and grants), its rows inserted by one ``INSERT …
+   SELECT`` converting in SQL (decimal comma, MAJIC's year 0, vacancy words), then its primary key and indexes built
+   over all the rows at once (their definitions read from the catalogue). Numbers are checked there: the casts refuse
+   what is no number, the column lengths what is too long, and a constraint added for the insert (and dropped after
+   it) the numbers out of range. A local id twice in a commune fails the primary key's build. When the file is sorted
+   by commune, each commune's rows are read by their place in the table (a TID range scan, no index); otherwise
+   through an index on the commune code. When the import runs in a transaction of its own (the task) and writes
+   several communes, the tables are built on two connections at once, each taking the next one, the largest first
+   (the second connection's are committed, this one's stay in its transaction); then, in one transaction, every old
+   table is dropped and its new one renamed, with its constraint and indexes, to the old names: readers see the
+   previous extract until that commit, and a failure drops the new tables (those an interrupted import left are
+   dropped by the next one). Nothing refers to the table by its identity (no foreign key to it, no view on it; ``DROP
+   TABLE`` without ``CASCADE`` would refuse otherwise).
+4. **Errors.** On any fault, the work of step 3 is rolled back and the faulty rows are read back with the complete
+   rules in SQL (the first :data:`MAX_ERRORS` by line): the Python rules below word the same French messages as
+   before, duplicates are listed with the line of their first occurrence, and line numbers are moved past the line
+   breaks of quoted values. Nothing is written, the previous extract stays.
 
 Rows are routed by commune (``idcom`` column, or the first five characters of the parcel): rows of a commune the
 importer may not write to (outside the instance, not subscribing, or another commune than the one importing) are
@@ -38,6 +47,7 @@ reads them; text as it is.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import functools
@@ -485,11 +495,7 @@ def _one_import_at_a_time(cursor, *, session: bool):
     """Hold the instance's cadastral import lock (one import at a time: the new tables and staging tables of any
     other are then leftovers of an import that stopped, dropped here). ``session``: held until released (the import
     commits several transactions), else until the caller's transaction ends."""
-    if not session:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
-        yield
-        return
-    cursor.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
+    cursor.execute(f"SELECT pg_advisory{'' if session else '_xact'}_lock(%s)", [IMPORT_LOCK])
     try:
         cursor.execute(
             "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
@@ -502,7 +508,8 @@ def _one_import_at_a_time(cursor, *, session: bool):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         yield
     finally:
-        cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
+        if session:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
 
 
 def _drop_leftovers(cursor, schemas: list[str], stage: str) -> None:
@@ -806,19 +813,15 @@ def _builds(cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plai
     return builds
 
 
-def _halves(builds: list[_Build]) -> tuple[list[_Build], list[_Build]]:
-    """The builds shared out between two connections by rows, the largest first, each to the lighter side."""
-    sides: tuple[list[_Build], list[_Build]] = ([], [])
-    for build in sorted(builds, key=lambda b: -b.rows):
-        min(sides, key=lambda side: sum(b.rows for b in side)).append(build)
-    return sides
-
-
-def _run_builds(execute, builds: list[_Build], *, done: list[int], report=None) -> float:
-    """Run ``builds`` with ``execute(sql, params)``; ``done[0]`` counts their rows as they are written. Return the
-    seconds spent building indexes."""
+def _run_builds(execute, pending: collections.deque, *, done: list[int], failed: threading.Event, report=None) -> float:
+    """Take the next build from ``pending`` and run it with ``execute(sql, params)``, until none is left or the other
+    connection ``failed``; ``done[0]`` counts the rows written. Return the seconds spent building indexes."""
     indexing = 0.0
-    for build in builds:
+    while not failed.is_set():
+        try:
+            build = pending.popleft()  # atomic: each build goes to one connection
+        except IndexError:
+            break
         for sql, params in build.fill:
             execute(sql, params)
         if report:
@@ -849,8 +852,8 @@ def _replace(
 
     The conversions' casts refuse what is not a number, the lengths of the columns what is too long, a constraint
     added for the insert the numbers out of range, the primary key's build a local id twice: any of them fails the
-    statement. With a ``worker`` connection, half the tables (by rows) are built there, committed under
-    :data:`NEW_TABLE`, while this connection builds the other half in its transaction; the swap then happens here,
+    statement. With a ``worker`` connection, both take the tables one at a time, the largest first; the worker's are
+    committed under :data:`NEW_TABLE`, this connection's stay in its transaction; the swap then happens here,
     so readers see every old table until this transaction commits. The caller drops the worker's tables on failure.
     """
     builds = _builds(cursor, stage, plan, allowed, found, plain_money=plain_money)
@@ -862,18 +865,23 @@ def _replace(
         share = (done[0] + worker_done[0]) / total
         report(LOADING_SHARE + CHECKING_SHARE + (1 - LOADING_SHARE - CHECKING_SHARE) * share, phase)
 
-    mine, theirs = _halves(builds) if worker is not None else (builds, [])
+    # the largest tables first, each to whichever connection is free: the two finish together
+    pending = collections.deque(sorted(builds, key=lambda b: -b.rows))
     outcome: dict = {}
+    failed = threading.Event()
     thread = None
-    if theirs:
-        thread = threading.Thread(target=_work, args=(worker, theirs, worker_done, outcome), daemon=True)
+    if worker is not None:
+        thread = threading.Thread(target=_work, args=(worker, pending, worker_done, failed, outcome), daemon=True)
         thread.start()
     if not whole:
         # without statistics on the fresh staging table, the planner would read all of it for each commune
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         (scanning, _) = cursor.fetchone()
     try:
-        result.seconds_indexing += _run_builds(cursor.execute, mine, done=done, report=progress)
+        result.seconds_indexing += _run_builds(cursor.execute, pending, done=done, failed=failed, report=progress)
+    except BaseException:
+        failed.set()
+        raise
     finally:
         if thread is not None:
             while thread.is_alive():
@@ -891,14 +899,25 @@ def _replace(
     progress("enregistrement")
 
 
-def _work(worker: psycopg.Connection, builds: list[_Build], done: list[int], outcome: dict) -> None:
-    """The worker connection's half of :func:`_replace`, in a transaction of its own, committed."""
+def _work(
+    worker: psycopg.Connection, pending: collections.deque, done: list[int], failed: threading.Event, outcome: dict
+) -> None:
+    """The worker connection's share of :func:`_replace`, in a transaction of its own, committed."""
     try:
         with worker.transaction(), worker.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-            outcome["indexing"] = _run_builds(cursor.execute, builds, done=done)
+            outcome["indexing"] = _run_builds(cursor.execute, pending, done=done, failed=failed)
+            if failed.is_set():
+                raise _Stopped
+    except _Stopped:
+        pass
     except Exception as error:  # raised again in the main thread
+        failed.set()
         outcome["error"] = error
+
+
+class _Stopped(Exception):
+    """The main connection failed: the worker's transaction is rolled back."""
 
 
 def _diagnose(
