@@ -893,9 +893,8 @@ def _replace(
     result.seconds_indexing += outcome.get("indexing", 0.0)
     if not whole:
         cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [scanning])
-    for build in builds:
-        for sql in build.swap:
-            cursor.execute(sql)
+    # one round trip for the whole swap: the old tables are locked for as short a time as can be
+    cursor.execute(";\n".join(sql for build in builds for sql in build.swap))
     progress("enregistrement")
 
 
