@@ -8,9 +8,10 @@ writes a realistic instance-wide MAJIC-like extract (``;``, UTF-8 with BOM, deci
 addresses; rows spread over the communes by population) and measures, in rows per second:
 
 - ``product``: ``fiscal.import_locals`` (the Celery task, run inline): the file's bytes sent to ``COPY`` into an
-  all-text staging table, every row checked and counted per commune in SQL, then each commune's table replaced
-  (``TRUNCATE``, ``INSERT … SELECT`` converting in SQL, indexes rebuilt), in one transaction; the task's own split
-  (loading, checking, replacing, of which rebuilding indexes) is kept;
+  all-text staging table, every row checked and counted per commune in SQL, then each commune's table built anew
+  (``INSERT … SELECT`` converting in SQL, then its indexes) on two connections at once and swapped in by one
+  transaction; the task's own split (loading, checking, replacing, of which building indexes) is kept, and the
+  communes' tables are checked against the template's afterwards (names, definitions, owner, grants);
 - ``raw_copy``: the same file sent as is to ``COPY … (FORMAT csv)`` into an all-text temporary table: no check, no
   routing, the ceiling of what PostgreSQL ingests;
 - ``bulk_create``: ``csv.DictReader`` and ``Local.objects.bulk_create`` per commune schema (batches of 2,000), on
