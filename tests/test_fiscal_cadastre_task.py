@@ -192,6 +192,8 @@ def assert_as_the_template() -> None:
     from tenants import provisioning
 
     template = outside(fiscal_local_of, provisioning.template_schema())
+    # the parcel index keeps its operator class (the search by the start of a parcel uses it)
+    assert "(parcel varchar_pattern_ops)" in dict(template["indexes"])["fiscal_local_parcel"]
     for schema in SCHEMAS.values():
         assert outside(fiscal_local_of, schema) == template
     assert sql(LEFTOVERS) == []

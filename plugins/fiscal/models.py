@@ -74,7 +74,9 @@ class Local(models.Model):
         verbose_name = _("local")
         verbose_name_plural = _("locaux")
         ordering = ["local_id"]
-        indexes = [models.Index(fields=["parcel"], name="fiscal_local_parcel")]
+        # varchar_pattern_ops: the search by the start of a parcel (LIKE 'x%') uses it under the database's C.UTF-8
+        # collation, as do the anomaly rules' lookups by parcel
+        indexes = [models.Index(fields=["parcel"], name="fiscal_local_parcel", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.local_id
