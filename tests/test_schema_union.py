@@ -113,4 +113,7 @@ def locked_relations(branch: str, schema: str) -> int:
 def test_relations_counted_from_the_model_are_those_postgresql_locks(commune, label):
     model = apps.get_model(label)
     locked = locked_relations(f"SELECT * FROM {{schema}}.{model._meta.db_table}", commune.schema_name)
-    assert schemas.relations_of(model) == locked
+    # fiscal's migration 0003 drops the varchar_pattern_ops twin of Local's primary key, which the model cannot
+    # tell: counted from the model, one relation too many there, which only makes batches smaller. Never fewer.
+    dropped_by_migrations = {"fiscal.Local": 1}
+    assert schemas.relations_of(model) == locked + dropped_by_migrations.get(label, 0)

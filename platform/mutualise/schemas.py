@@ -51,6 +51,8 @@ def relations_of(*models_read: type[models.Model]) -> int:
     The planner locks each table and every index on it. Counted: the table, its primary key, each unique field,
     each indexed field (foreign keys included), each ``Meta.indexes`` entry and each unique constraint or
     ``unique_together``; text fields that are indexed get a second (``varchar_pattern_ops``) index from Django.
+    An index a migration dropped with SQL is still counted: the figure may be too high (smaller batches), never
+    too low.
     """
     total = 0
     for model in models_read:
