@@ -399,18 +399,19 @@ class Cross:
 
 
 def counts_index(service: str) -> dict:
-    """The number of demandes of ``service`` per commune and status, from the public index (one query)."""
+    """The number of demandes of ``service`` per commune and status, from the public index.
+
+    Grouped by the commune's id on the index (service, commune, status) alone, an index-only scan; the communes'
+    codes from one query of the communes (joining them in the count made PostgreSQL read the rows instead).
+    """
     from django.db.models import Count
 
     from mutualise.models import DemandeIndex
+    from tenants.models import Commune
 
-    rows = (
-        DemandeIndex.objects.filter(service=service)
-        .values_list("commune__insee_code", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {(insee, status): n for insee, status, n in rows}
+    rows = DemandeIndex.objects.filter(service=service).values_list("commune_id", "status").annotate(n=Count("*"))
+    codes = dict(Commune.objects.order_by().values_list("id", "insee_code"))
+    return {(codes[commune], status): n for commune, status, n in rows.order_by()}
 
 
 def lock_arithmetic(cross: Cross) -> dict:
