@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
 from mutualise import __version__, audit
+from mutualise.schemas import quoted
 from tenants import provisioning, resolution
 from tenants.models import Commune, Domain
 
@@ -93,10 +94,6 @@ class ArchiveSummary:
 
 
 # What the archive carries -------------------------------------------------------------------------------------
-
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def schema_tables(schema: str) -> list[str]:
@@ -245,7 +242,7 @@ def _sha256(path: Path) -> str:
 def _copy_out(raw, schema: str, table: str, path: Path) -> None:
     with (
         open(path, "wb") as handle,
-        raw.copy(f"COPY {_quote(schema)}.{_quote(table)} TO STDOUT WITH (FORMAT csv, HEADER true)") as copy,
+        raw.copy(f"COPY {quoted(schema)}.{quoted(table)} TO STDOUT WITH (FORMAT csv, HEADER true)") as copy,
     ):
         for block in copy:
             handle.write(block)
@@ -261,7 +258,7 @@ def _write_members(commune: Commune, work_dir: Path) -> dict:
         raw = wrapper.cursor  # psycopg's own cursor, for COPY
         for table in schema_tables(schema):
             _copy_out(raw, schema, table, work_dir / f"schema/{table}.csv")
-            wrapper.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")
+            wrapper.execute(f"SELECT count(*) FROM {quoted(schema)}.{quoted(table)}")
             tables[table] = wrapper.fetchone()[0]
 
     user_ids: set[int] = set()
@@ -269,8 +266,8 @@ def _write_members(commune: Commune, work_dir: Path) -> dict:
         if table in tables:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT DISTINCT {_quote(column)} FROM {_quote(schema)}.{_quote(table)} "
-                    f"WHERE {_quote(column)} IS NOT NULL"
+                    f"SELECT DISTINCT {quoted(column)} FROM {quoted(schema)}.{quoted(table)} "
+                    f"WHERE {quoted(column)} IS NOT NULL"
                 )
                 user_ids |= {row[0] for row in cursor.fetchall()}
 
@@ -556,7 +553,7 @@ def _load_schema(archive: _Archive, schema: str, people: dict[int, int]) -> None
     with connection.cursor() as cursor:
         # The clone brought the template's rows (migration records, content types): the archive's replace them.
         # Foreign keys are deferred (Django creates them so): they are checked at commit, whatever the order.
-        cursor.execute("TRUNCATE " + ", ".join(f"{_quote(schema)}.{_quote(t)}" for t in tables))
+        cursor.execute("TRUNCATE " + ", ".join(f"{quoted(schema)}.{quoted(t)}" for t in tables))
         columns = _schema_columns(schema)
         for table in tables:
             _copy_in(cursor.cursor, archive, schema, table, columns[table])
@@ -567,14 +564,14 @@ def _load_schema(archive: _Archive, schema: str, people: dict[int, int]) -> None
             cursor.executemany("INSERT INTO _people_map VALUES (%s, %s)", pairs)
             for table, column in _user_columns_in_schema():
                 if table in tables:
-                    target = f"{_quote(schema)}.{_quote(table)}"
+                    target = f"{quoted(schema)}.{quoted(table)}"
                     cursor.execute(
-                        f"UPDATE {target} AS t SET {_quote(column)} = m.new FROM _people_map m "
-                        f"WHERE t.{_quote(column)} = m.old"
+                        f"UPDATE {target} AS t SET {quoted(column)} = m.new FROM _people_map m "
+                        f"WHERE t.{quoted(column)} = m.old"
                     )
             cursor.execute("DROP TABLE _people_map")
         for name, value in archive.manifest["sequences"].items():
-            sequence = f"{_quote(schema)}.{_quote(name)}"
+            sequence = f"{quoted(schema)}.{quoted(name)}"
             if value is None:
                 cursor.execute("SELECT setval(%s::regclass, 1, false)", [sequence])
             else:
@@ -592,8 +589,8 @@ def _copy_in(raw, archive: _Archive, schema: str, table: str, known: set[str]) -
             _("Colonnes inconnues dans %(table)s : %(columns)s.")
             % {"table": table, "columns": ", ".join(sorted(set(columns) - known)) or "en-tête vide"}
         )
-    column_list = ", ".join(_quote(c) for c in columns)
-    with raw.copy(f"COPY {_quote(schema)}.{_quote(table)} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
+    column_list = ", ".join(quoted(c) for c in columns)
+    with raw.copy(f"COPY {quoted(schema)}.{quoted(table)} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
         for block in iter(lambda: handle.read(1 << 20), b""):
             copy.write(block)
 
@@ -625,13 +622,13 @@ def _load_public(archive: _Archive, commune: Commune, people: dict[int, int]) ->
             else:
                 if model is Domain and not values["domain"].endswith("." + base_host):
                     continue  # another instance's address: this one gets its own below
-                columns = ", ".join(_quote(f.column) for f in fields)
+                columns = ", ".join(quoted(f.column) for f in fields)
                 params = [f.get_db_prep_save(f.to_python(values[f.attname]), connection) for f in fields]
                 placeholders = ", ".join(["%s"] * len(fields))
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-                        f"RETURNING {_quote(model._meta.pk.column)}",
+                        f"INSERT INTO {quoted(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
+                        f"RETURNING {quoted(model._meta.pk.column)}",
                         params,
                     )
                     ids[row[model._meta.pk.attname]] = cursor.fetchone()[0]
@@ -690,7 +687,7 @@ def _delete_rows(commune, schema, path, summary, media, trash, actor) -> None:
         Commune.objects.filter(pk=commune.pk).delete()
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checks still pending on its tables would block the drop
-            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quoted(schema)} CASCADE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         audit.record(
             "commune.supprimee",

@@ -20,6 +20,7 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+from mutualise.schemas import quoted
 from tenants.models import Commune
 
 logger = logging.getLogger(__name__)
@@ -128,10 +129,6 @@ SELECT 'rule ' || rulename FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_cla
 """
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _copy_script(cursor, source: str, target: str) -> str | None:
     """The SQL that makes ``target`` a copy of schema ``source``, read from ``pg_catalog``; ``None`` if it cannot.
 
@@ -149,7 +146,7 @@ def _copy_script(cursor, source: str, target: str) -> str | None:
     if unsupported:
         logger.info("Copie du schéma %s par clone_schema() : %s", source, ", ".join(unsupported[:5]))
         return None
-    cursor.execute("SELECT set_config('search_path', %s, true)", [_quote(source)])
+    cursor.execute("SELECT set_config('search_path', %s, true)", [quoted(source)])
     cursor.execute(
         "SELECT c.relname, obj_description(c.oid, 'pg_class'),"
         " array_agg(quote_ident(a.attname) ORDER BY a.attnum) FILTER (WHERE a.attgenerated = '')"
@@ -185,42 +182,42 @@ def _copy_script(cursor, source: str, target: str) -> str | None:
     if tables:
         cursor.execute(
             " UNION ALL ".join(
-                f"(SELECT %s FROM {_quote(source)}.{_quote(name)} LIMIT 1)" for name, _comment, _columns in tables
+                f"(SELECT %s FROM {quoted(source)}.{quoted(name)} LIMIT 1)" for name, _comment, _columns in tables
             ),
             [name for name, _comment, _columns in tables],
         )
         filled = {row[0] for row in cursor.fetchall()}
 
-    src, dst = _quote(source), _quote(target)
+    src, dst = quoted(source), quoted(target)
     like = "INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION"
     script = [f"CREATE SCHEMA {dst}", f"SELECT set_config('search_path', '{dst.replace(chr(39), chr(39) * 2)}', true)"]
     for name, comment, columns in tables:
-        script.append(f"CREATE TABLE {dst}.{_quote(name)} (LIKE {src}.{_quote(name)} {like} INCLUDING COMMENTS)")
+        script.append(f"CREATE TABLE {dst}.{quoted(name)} (LIKE {src}.{quoted(name)} {like} INCLUDING COMMENTS)")
         if comment is not None:
-            script.append(f"COMMENT ON TABLE {dst}.{_quote(name)} IS {_literal(comment)}")
+            script.append(f"COMMENT ON TABLE {dst}.{quoted(name)} IS {_literal(comment)}")
         if name in filled:
             listed = ", ".join(columns)
-            script.append(f"INSERT INTO {dst}.{_quote(name)} ({listed}) SELECT {listed} FROM {src}.{_quote(name)}")
+            script.append(f"INSERT INTO {dst}.{quoted(name)} ({listed}) SELECT {listed} FROM {src}.{quoted(name)}")
     for table, name, definition in constraints:
-        script.append(f"ALTER TABLE {dst}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
+        script.append(f"ALTER TABLE {dst}.{quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
     for definition, table in indexes:
         # pg_get_indexdef() names the table with its schema whatever the search path: name the target's instead.
         on_source = f" ON {_identifier(cursor, source)}.{_identifier(cursor, table)} USING "
         if on_source not in definition:
             logger.info("Copie du schéma %s par clone_schema() : index « %s » non reconnu", source, definition)
             return None
-        script.append(definition.replace(on_source, f" ON {dst}.{_quote(table)} USING ", 1))
+        script.append(definition.replace(on_source, f" ON {dst}.{quoted(table)} USING ", 1))
     # Identities as pg_dump writes them: the template's sequence name and options (its type is the column's), then,
     # where the template's rows were copied, its position.
     for table, column, kind, sequence, start, increment, minimum, maximum, cache, cycle, last in identities:
         generated = "ALWAYS" if kind == "a" else "BY DEFAULT"
         script.append(
-            f"ALTER TABLE {dst}.{_quote(table)} ALTER COLUMN {column} ADD GENERATED {generated} AS IDENTITY"
-            f" (SEQUENCE NAME {dst}.{_quote(sequence)} START WITH {int(start)} INCREMENT BY {int(increment)}"
+            f"ALTER TABLE {dst}.{quoted(table)} ALTER COLUMN {column} ADD GENERATED {generated} AS IDENTITY"
+            f" (SEQUENCE NAME {dst}.{quoted(sequence)} START WITH {int(start)} INCREMENT BY {int(increment)}"
             f" MINVALUE {int(minimum)} MAXVALUE {int(maximum)} CACHE {int(cache)} {'' if cycle else 'NO '}CYCLE)"
         )
         if last is not None and table in filled:  # an empty table's numbering starts afresh in every commune
-            script.append(f"SELECT setval({_literal(f'{dst}.{_quote(sequence)}')}, {int(last)})")
+            script.append(f"SELECT setval({_literal(f'{dst}.{quoted(sequence)}')}, {int(last)})")
     return ";\n".join(script)
 
 

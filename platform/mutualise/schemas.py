@@ -33,6 +33,14 @@ MAX_PARAMETERS = 65535
 SchemaSpec = str | tuple[str, Sequence[Any]]
 
 
+def quoted(name: str) -> str:
+    """``name`` (a schema, table, column, constraint or index) as a quoted SQL identifier, inner quotes doubled.
+
+    For SQL written as text (DDL, scripts); statements with parameters use psycopg's ``sql.Identifier``.
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
 def schemas_per_statement(relations: int | None = None) -> int:
     """How many schemas one statement may read when each branch locks ``relations`` tables and indexes.
 

@@ -65,6 +65,7 @@ import psycopg
 from django.db import DatabaseError, DataError, connection, transaction
 
 from mutualise.imports import UNREADABLE, ImportFailed, normalise_heading
+from mutualise.schemas import quoted
 from plugins.fiscal.models import Local
 
 logger = logging.getLogger(__name__)
@@ -400,10 +401,6 @@ def open_source(path: str) -> Source:
     return Source(path, size, start, encoding, codec, delimiter, header, newline)
 
 
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 def import_locals(
     path: str,
     communes: Iterable,
@@ -514,7 +511,7 @@ def _one_import_at_a_time(cursor, *, session: bool):
 
 def _drop_leftovers(cursor, schemas: list[str], stage: str) -> None:
     """Drop the staging table and any new table a failed import left (those the worker connection committed)."""
-    tables = [stage, *(f"{_quote(schema)}.{_quote(NEW_TABLE)}" for schema in schemas)]
+    tables = [stage, *(f"{quoted(schema)}.{quoted(NEW_TABLE)}" for schema in schemas)]
     cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
 
 
@@ -776,8 +773,8 @@ def _builds(cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plai
     owners = {schema: (other, owner, grants) for schema, other, owner, grants in cursor.fetchall()}
     builds = []
     for insee in sorted(found.counts):
-        schema = _quote(schemas[insee])
-        old, new = f"{schema}.{_quote(table)}", f"{schema}.{_quote(NEW_TABLE)}"
+        schema = quoted(schemas[insee])
+        old, new = f"{schema}.{quoted(table)}", f"{schema}.{quoted(NEW_TABLE)}"
         fill: list[tuple[str, list | None]] = [
             (f"DROP TABLE IF EXISTS {new}", None),
             (f"CREATE TABLE {new} (LIKE {old} INCLUDING ALL EXCLUDING INDEXES)", None),
@@ -797,18 +794,18 @@ def _builds(cursor, stage: str, plan: Plan, allowed: dict, found: Found, *, plai
             (f"INSERT INTO {new} ({names}) SELECT {expressions} FROM {stage}{where}", params),
             (f"ALTER TABLE {new} DROP CONSTRAINT {RULES_CONSTRAINT}", None),
         ]
-        index, swap = [], [f"DROP TABLE {old}", f"ALTER TABLE {new} RENAME TO {_quote(table)}"]
+        index, swap = [], [f"DROP TABLE {old}", f"ALTER TABLE {new} RENAME TO {quoted(table)}"]
         for number, (name, definition, constraint, constraint_definition) in enumerate(indexes.get(schemas[insee], [])):
-            temporary = _quote(f"{NEW_TABLE}_{number}")
+            temporary = quoted(f"{NEW_TABLE}_{number}")
             if constraint:  # the primary key: its index is renamed with it
                 index.append(f"ALTER TABLE {new} ADD CONSTRAINT {temporary} {constraint_definition}")
-                swap.append(f"ALTER TABLE {old} RENAME CONSTRAINT {temporary} TO {_quote(constraint)}")
+                swap.append(f"ALTER TABLE {old} RENAME CONSTRAINT {temporary} TO {quoted(constraint)}")
             else:
                 unique, rest = re.fullmatch(
                     r"CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .*)", definition
                 ).groups()
                 index.append(f"CREATE {unique or ''}INDEX {temporary} ON {new} {rest}")
-                swap.append(f"ALTER INDEX {schema}.{temporary} RENAME TO {_quote(name)}")
+                swap.append(f"ALTER INDEX {schema}.{temporary} RENAME TO {quoted(name)}")
         builds.append(_Build(insee, found.counts[insee], fill, index, swap))
     return builds
 

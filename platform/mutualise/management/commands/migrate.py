@@ -38,7 +38,7 @@ from django_tenants.utils import (
     has_multi_type_tenants,
 )
 
-from mutualise.schemas import relations_of, union_all
+from mutualise.schemas import quoted, relations_of, union_all
 from tenants.provisioning import expected_tenant_migrations, refresh_template, template_schema
 
 SHOWN = 10  # schemas named in the summary, at most
@@ -128,15 +128,11 @@ class Rename:
 
     def statement(self) -> str:
         if self.constraint:
-            return f"ALTER TABLE {_quote(self.schema)}.{_quote(self.table)} RENAME CONSTRAINT {_quote(self.old)} TO {_quote(self.new)}"
-        return f"ALTER INDEX {_quote(self.schema)}.{_quote(self.old)} RENAME TO {_quote(self.new)}"
+            return f"ALTER TABLE {quoted(self.schema)}.{quoted(self.table)} RENAME CONSTRAINT {quoted(self.old)} TO {quoted(self.new)}"
+        return f"ALTER INDEX {quoted(self.schema)}.{quoted(self.old)} RENAME TO {quoted(self.new)}"
 
     def __str__(self) -> str:
         return f"{'' if self.constraint else 'index '}{self.table}.{self.old} → {self.new}"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def schemas_to_migrate(
