@@ -213,14 +213,13 @@ def start_gunicorn(port: int, workers: int, threads: int, env: dict[str, str], c
         sys.executable,
         "-m",
         "gunicorn",
+        # The product's own settings (connections spread over the workers, keep-alive 30 s as behind a proxy).
+        "--config=python:mutualise.gunicorn_conf",
         "mutualise.wsgi",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         f"--threads={threads}",
         "--graceful-timeout=10",
-        # Longer than a client's pause between requests, as a reverse proxy's would be: with gunicorn's 2 s default
-        # a reused connection can race its closing and end in a reset that says nothing about isolation.
-        "--keep-alive=30",
     ]
     log_file = log.open("w")
     try:

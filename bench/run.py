@@ -49,7 +49,7 @@ BENCHMARKS = ("tenancy", "provisioning", "migrate", "cross", "backup", "fiscal")
 SETTINGS = {
     "full": {
         "tenancy": {
-            "rounds": 20,
+            "rounds": 24,
             "seconds": 3,
             "connections": 16,
             "modes": ("persistent", "pool"),
@@ -162,7 +162,9 @@ def markdown(report: dict) -> str:
                 f"{yes(goals['no_statement_for_resolution_once_warm'])} (statements added by the tenancy: "
                 f"{goals['extra_statements_per_request']:+g} per request); throughput ≥ 0.97 × no tenancy (median "
                 f"of per-round ratios): {yes(goals['throughput_ratio_at_least_0_97'])}; with the noise of this run "
-                f"(90 % bootstrap interval of that median): {goals['throughput_verdict']}.",
+                f"(90 % bootstrap interval of that median): {goals['throughput_verdict']}. Two identical servers, (c′) "
+                f"against (c), measured {goals['identical_servers_ratio']:.3f} [{goals['identical_servers_90ci'][0]:.2f}–"
+                f"{goals['identical_servers_90ci'][1]:.2f}] in the same rounds.",
                 "",
                 "Statements of a typical request (as sent to PostgreSQL):",
                 "",

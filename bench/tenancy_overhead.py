@@ -11,6 +11,8 @@ middleware stack but for the tenancy:
   it needs no public tenant row);
 - ``plain``: Django's own PostgreSQL backend and no tenant middleware, the connection's search path fixed to
   Gignac's schema when it opens: the no-tenancy baseline;
+- ``plain_again``: the same as ``plain`` in a second server: two servers doing exactly the same work, whose ratio
+  shows how precisely this run, on this machine, can compare two variants;
 - with the pool only, ``ours_tenantsbackend``: ours on django-tenants' own database backend instead of the
   product's (``mutualise.postgresql_backend``, which skips the ``SET search_path`` a pooled connection already on the
   commune's path does not need): what that saves.
@@ -62,13 +64,15 @@ from psycopg import sql
 EPCI = "243400694"  # CC Vallée de l'Hérault, 28 communes
 INSEE, SCHEMA, HOST = "34114", "commune_34114", "gignac.localhost"
 MARKER = f"MARQUEUR-{INSEE}"
-VARIANTS = ("ours", "stock", "plain")
-POOL_VARIANTS = ("ours", "ours_tenantsbackend", "stock", "plain")  # with the pool, also ours on the stock backend
+# plain_again: a second, identical no-tenancy server, whose ratio to plain is the run's own error.
+VARIANTS = ("ours", "stock", "plain", "plain_again")
+POOL_VARIANTS = ("ours", "ours_tenantsbackend", "stock", "plain", "plain_again")  # also ours on the stock backend
 LABELS = {
     "ours": "(a) our TenantMiddleware",
     "ours_tenantsbackend": "(a′) ours on django-tenants' backend (a SET per pooled request)",
     "stock": "(b) django-tenants TenantMainMiddleware",
     "plain": "(c) plain Django, no tenancy",
+    "plain_again": "(c′) the same as (c), a second server: the run's own error",
 }
 WORKERS, THREADS = 2, 4
 GOAL_RATIO = 0.97
@@ -238,6 +242,7 @@ def measure_mode(
         data["cpu_us_ratio_to_plain"] = round(counts["cpu_us_per_request"] / baseline["cpu_us_per_request"], 3)
     ours = result["variants"]["ours"]
     resolution = [q for q in ours["statements"]["typical"]["sent"] if "tenants_" in q]
+    control = result["variants"]["plain_again"]["ratio_to_plain"]
     result["goals"] = {
         "no_statement_for_resolution_once_warm": not resolution,
         "extra_statements_per_request": ours["extra_statements_per_request"],
@@ -250,6 +255,9 @@ def measure_mode(
             if ours["ratio_to_plain"]["median_90ci"][1] < GOAL_RATIO
             else "not resolved by this run (the interval spans 0.97)"
         ),
+        # The same figure for two identical servers: what this run can tell apart.
+        "identical_servers_ratio": control["median"],
+        "identical_servers_90ci": control["median_90ci"],
     }
     return result
 

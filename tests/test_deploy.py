@@ -120,3 +120,21 @@ def test_the_deploy_settings_are_the_products():
     # the test settings inherit them: what the tests exercise is what production runs
     assert settings.X_FRAME_OPTIONS == "DENY"
     assert "csp.middleware.CSPMiddleware" in settings.MIDDLEWARE
+
+
+def test_gunicorn_runs_with_the_products_settings():
+    # The README's command; each worker on its own socket, so that a proxy's keep-alive connections are spread over
+    # the workers (gunicorn's shared socket can leave them all on one: docs/performance.md, tenancy overhead).
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "gunicorn -c python:mutualise.gunicorn_conf mutualise.wsgi" in readme
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "python:mutualise.gunicorn_conf", "--print-config", "mutualise.wsgi"],
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    config = dict(re.findall(r"^(\w+)\s+= (.*)$", result.stdout, re.MULTILINE))
+    assert config["reuse_port"] == "True"
+    assert config["keepalive"] == "30"

@@ -8,6 +8,8 @@ the path behind django-tenants' back). Each commune's schema holds a table namin
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, connections
@@ -21,13 +23,14 @@ GIGNAC, SAINT_ANDRE = "commune_34114", "commune_34239"
 PROBE = "commune_probe"
 
 
-@pytest.fixture
-def pooled(django_db_setup, django_db_blocker):
-    """A wrapper of the product's backend on its own pool of one connection, and a probe table in two schemas."""
+@contextlib.contextmanager
+def pooled_wrapper(django_db_blocker, pool: dict):
+    """A wrapper of the product's backend on its own psycopg pool (``pool``: the pool's options), and a probe table
+    in two schemas."""
     settings = {
         **connection.settings_dict,
         "CONN_MAX_AGE": 0,
-        "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}},
+        "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": pool},
     }
     wrapper = DatabaseWrapper(settings, alias="pooled_search_path")
     connections["pooled_search_path"] = wrapper  # Django's connection signals look it up by its alias
@@ -47,6 +50,13 @@ def pooled(django_db_setup, django_db_blocker):
             wrapper.close()
             wrapper.close_pool()
             del connections["pooled_search_path"]
+
+
+@pytest.fixture
+def pooled(django_db_setup, django_db_blocker):
+    """The product's backend on a pool of one connection."""
+    with pooled_wrapper(django_db_blocker, {"min_size": 1, "max_size": 1}) as wrapper:
+        yield wrapper
 
 
 class Sent:
@@ -192,3 +202,17 @@ def test_a_broken_connection_is_replaced_and_set_again(pooled, django_db_blocker
 
 def test_the_product_uses_this_backend():
     assert type(connections["default"]).__module__ == "mutualise.postgresql_backend.base"
+
+
+def test_a_pool_that_resets_its_connections_sets_the_path_on_every_request(django_db_setup, django_db_blocker):
+    # A reset function may change the session (DISCARD ALL, RESET search_path…): nothing is remembered then.
+    resets = []
+    with pooled_wrapper(django_db_blocker, {"min_size": 1, "max_size": 1, "reset": resets.append}) as wrapper:
+        sent = Sent()
+        for _ in range(3):
+            assert request(wrapper, GIGNAC, sent) == [GIGNAC]
+        wrapper.ensure_connection()
+        assert remembered_search_path(wrapper.connection) is None
+        wrapper.close()
+        assert sent.sets() == 3
+    assert resets  # the pool did call it

@@ -33,9 +33,16 @@ from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantData
 from django_tenants.utils import get_limit_set_calls
 from psycopg.pq import TransactionStatus
 
+IDLE = TransactionStatus.IDLE.value  # compared with libpq's integer (pgconn), not through connection.info
+
 # psycopg connection → the search path in force on it, as a list of schemas. Weak: a connection the pool discards
 # takes its entry with it.
 _paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# (schema, include_public_schema) → the validated search path django-tenants would compute for it. Schema names come
+# from the communes, not from requests, but the memory is bounded all the same.
+_search_paths: dict[tuple[str, bool], tuple[str, ...]] = {}
+_MAX_SEARCH_PATHS = 4096
 
 # Statements that may leave the session on another search path than the one django-tenants set: any naming the
 # search path, and any SET, RESET, DISCARD or ROLLBACK. A cheap test, run on every statement; a false alarm only
@@ -95,8 +102,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def make_debug_cursor(self, cursor):
         return _DebugCursor(cursor, self)
 
-    @property
-    def _remembers(self) -> bool:
+    def _remembers_paths(self) -> bool:
         pool = self.settings_dict["OPTIONS"].get("pool")
         return not (isinstance(pool, dict) and pool.get("reset"))
 
@@ -109,6 +115,17 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit_set_calls = get_limit_set_calls()
+        self._remembers = self._remembers_paths()  # the settings of a connection do not change
+
+    def _get_cursor_search_paths(self):
+        # django-tenants builds and validates (two regular expressions) the same list on every pooled request.
+        key = (self.schema_name, self.include_public_schema)
+        paths = _search_paths.get(key)
+        if paths is None:
+            if len(_search_paths) >= _MAX_SEARCH_PATHS:
+                _search_paths.clear()
+            paths = _search_paths[key] = tuple(super()._get_cursor_search_paths())
+        return list(paths)
 
     def _handle_search_path(self, cursor=None):
         if self.search_path_set_schemas is not None:
@@ -120,7 +137,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         raw, remembers = self.connection, self._remembers
         if (
             remembers
-            and raw.info.transaction_status == TransactionStatus.IDLE
+            and raw.pgconn.transaction_status == IDLE
             and _paths.get(raw) == (wanted := self._get_cursor_search_paths())
         ):
             self.search_path_set_schemas = wanted  # the pooled connection is on this path already
@@ -130,7 +147,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         if (
             remembers
             and self.search_path_set_schemas is not None
-            and raw.info.transaction_status == TransactionStatus.IDLE  # committed: outside any transaction
+            and raw.pgconn.transaction_status == IDLE  # committed: outside any transaction
         ):
             _paths[raw] = list(self.search_path_set_schemas)
         return None
@@ -153,7 +170,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             # Back to the pool (or closed): keep the path only if it is in force for good, the session idle. Read
             # before django-tenants' close(), which forgets the wrapper's path.
             try:
-                idle = not raw.closed and raw.info.transaction_status == TransactionStatus.IDLE
+                idle = not raw.closed and raw.pgconn.transaction_status == IDLE
             except Exception:  # a broken connection: nothing to keep
                 idle = False
             if not idle or not self._remembers:
