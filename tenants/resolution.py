@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
@@ -46,7 +47,25 @@ def normalise_host(host: str) -> str:
 
 _names: dict[str, str] = {}  # host as received → normalise_host() of it: a pure function, remembered
 _MAX_NAMES = 1024  # hosts come from requests: the memory is bounded
-_public = ("", "")  # MUTUALISE_BASE_DOMAIN, and its normalised host name
+# The two settings read on every request, (normalised MUTUALISE_BASE_DOMAIN, MUTUALISE_TENANT_CACHE_CHECK_SECONDS):
+# read from Django's settings once, and again when a test changes them.
+_config: tuple[str, float] | None = None
+_CONFIG_SETTINGS = frozenset({"MUTUALISE_BASE_DOMAIN", "MUTUALISE_TENANT_CACHE_CHECK_SECONDS"})
+
+
+def _read_config() -> tuple[str, float]:
+    global _config
+    _config = (normalise_host(settings.MUTUALISE_BASE_DOMAIN), settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS)
+    return _config
+
+
+def _forget_config(setting: str, **kwargs) -> None:
+    global _config
+    if setting in _CONFIG_SETTINGS:
+        _config = None
+
+
+setting_changed.connect(_forget_config, dispatch_uid="tenants-resolution-forget-config")
 
 
 def _normalised(host: str) -> str:
@@ -60,11 +79,7 @@ def _normalised(host: str) -> str:
 
 def public_host() -> str:
     """The host name of the community space."""
-    global _public
-    base = settings.MUTUALISE_BASE_DOMAIN
-    if _public[0] != base:
-        _public = (base, normalise_host(base))
-    return _public[1]
+    return (_config or _read_config())[0]
 
 
 def _on_public():
@@ -94,7 +109,7 @@ def _load(version: int) -> None:
 
 def _refresh() -> _Directory:
     now = time.monotonic()
-    if not _directory.loaded or now - _directory.checked_at >= settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS:
+    if not _directory.loaded or now - _directory.checked_at >= (_config or _read_config())[1]:
         with _lock:
             version = _current_version()
             if not _directory.loaded or version != _directory.version:
@@ -109,7 +124,7 @@ def resolve(host: str):
     The returned commune is shared by the requests of this process: treat it as read-only.
     """
     name = _normalised(host)
-    if name == public_host():
+    if name == (_config or _read_config())[0]:  # public_host(), inline: this runs on every request
         return PUBLIC
     return _refresh().hosts.get(name)
 

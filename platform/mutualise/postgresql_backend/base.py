@@ -26,6 +26,7 @@ put it back before it returns the connection, as it must already with persistent
 
 from __future__ import annotations
 
+import re
 import weakref
 
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -45,15 +46,13 @@ _search_paths: dict[tuple[str, bool], tuple[str, ...]] = {}
 _MAX_SEARCH_PATHS = 4096
 
 # Statements that may leave the session on another search path than the one django-tenants set: any naming the
-# search path, and any SET, RESET, DISCARD or ROLLBACK. A cheap test, run on every statement; a false alarm only
-# costs one more SET.
-_CHANGING_HEADS = frozenset({"SET", "RES", "DIS", "ROL"})
+# search path, and any SET, RESET, DISCARD or ROLLBACK. A cheap test (one call), run on every statement; a false alarm
+# only costs one more SET.
+_CHANGING = re.compile(r"\s*(?:SET|RES|DIS|ROL)|.*search_path", re.IGNORECASE | re.DOTALL).match
 
 
 def _may_change_path(sql) -> bool:
-    if not isinstance(sql, str):
-        return True
-    return "search_path" in sql or "SEARCH_PATH" in sql or sql.lstrip()[:3].upper() in _CHANGING_HEADS
+    return sql.__class__ is not str or _CHANGING(sql) is not None
 
 
 def remembered_search_path(raw_connection) -> list[str] | None:
@@ -68,13 +67,7 @@ class _Watch:
         try:
             return super()._execute(sql, params, *ignored_wrapper_args)
         finally:
-            # _may_change_path(), inline: this runs for every statement.
-            if (
-                not isinstance(sql, str)
-                or "search_path" in sql
-                or "SEARCH_PATH" in sql
-                or sql.lstrip()[:3].upper() in _CHANGING_HEADS
-            ):
+            if sql.__class__ is not str or _CHANGING(sql) is not None:  # _may_change_path(), inline: every statement
                 self.db.forget_search_path()
 
     def _executemany(self, sql, param_list, *ignored_wrapper_args):
