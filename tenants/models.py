@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 from tenants.validators import validate_insee_code, validate_siren
@@ -124,7 +125,7 @@ class Subscription(models.Model):
         Commune, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("commune")
     )
     service = models.CharField(_("service"), max_length=32, db_index=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("état", "active"), default=True)  # Django's catalogue: « actif »
     start_date = models.DateField(_("date de début"))
     end_date = models.DateField(_("date de fin"), null=True, blank=True)
     convention_reference = models.CharField(_("référence de la convention"), max_length=100, blank=True)

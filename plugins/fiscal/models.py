@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FiscalBase(models.Model):
@@ -106,7 +107,7 @@ class RuleSetting(models.Model):
     """The commune's choice for one anomaly rule: on or off, and its threshold (defaults in ``rules.RULES``)."""
 
     code = models.CharField(_("règle"), max_length=40, unique=True)
-    enabled = models.BooleanField(_("active"), default=True)
+    enabled = models.BooleanField(pgettext_lazy("état", "active"), default=True)  # Django's catalogue: « actif »
     threshold = models.PositiveSmallIntegerField(_("seuil"))
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Consultation(models.Model):
@@ -22,7 +23,7 @@ class Consultation(models.Model):
         ANALYSIS = "analyse", _("En analyse")
         WAITING = "attente_pieces", _("En attente de pièces")
         ANSWERED = "repondue", _("Répondue")
-        CLOSED = "close", _("Close")
+        CLOSED = "close", pgettext_lazy("statut", "Close")  # with a context: Django's catalogue says « Fermer »
 
     subject = models.CharField(_("objet"), max_length=200)
     domain = models.CharField(_("domaine"), max_length=20, choices=Domain.choices)

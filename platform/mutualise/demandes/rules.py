@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -14,7 +15,7 @@ class Status(models.TextChoices):
     PLANNED = "planifiee", _("En cours – planifiée")
     WAITING = "en_attente", _("En attente – commune")
     SOLVED = "resolue", _("Résolue")
-    CLOSED = "close", _("Close")
+    CLOSED = "close", pgettext_lazy("statut", "Close")  # with a context: Django's own catalogue says « Fermer »
 
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.ASSIGNED, Status.PLANNED, Status.WAITING})
