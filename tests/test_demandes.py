@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from mutualise.accounts.models import ServiceMembership
@@ -391,3 +392,36 @@ def test_the_queue_filters_show_each_agent_their_own_services_and_choices(techni
     assert '<option value="toutes" selected>' not in closed
     wrong = client_on(None, technicien).get("/file/", {"priority": "9"}).content.decode()
     assert 'class="error"' in wrong
+
+
+@override_settings(ROOT_URLCONF="mutualise.urls_community")  # the console's routes, as on its host
+def test_queue_rows_link_each_demande_and_show_it_in_french():
+    from types import SimpleNamespace
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from mutualise.demandes.views import queue_rows
+
+    due = datetime.datetime(2026, 3, 1, 8, 30, tzinfo=datetime.UTC)
+    row = SimpleNamespace(
+        demande_id=42,
+        title="Le copieur ne scanne plus",
+        service="informatique",
+        status="nouvelle",
+        priority=2,
+        due_at=due,
+        take_charge_breached=False,
+        resolve_breached=True,
+        commune__insee_code="2A004",
+        commune__name="Ajaccio",
+        assignee__first_name=None,
+        assignee__last_name=None,
+        assignee__email="tech@cc.test",
+    )
+    [shown] = queue_rows([row], {"informatique": "Informatique"}, now=due + datetime.timedelta(hours=1))
+    assert shown["url"] == reverse("queue_detail", args=["2A004", 42]) == "/file/2A004/42/"
+    assert shown["due"] == timezone.localtime(due).strftime("%d/%m/%Y %H:%M") == "01/03/2026 09:30"  # Paris, winter
+    assert shown["late"] and shown["breached"]
+    assert shown["assignee"] == "tech@cc.test" and shown["service"] == "Informatique"
+    assert shown["status"] == str(dict(Status.choices)["nouvelle"])

@@ -218,6 +218,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SESSION_ENGINE = "mutualise.accounts.sessions"  # Django's database sessions, loaded with less work
 # Cookies belong to the exact host that set them: a commune's session is never sent to another commune.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None

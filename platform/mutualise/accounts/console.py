@@ -6,8 +6,11 @@ signals do not see (deactivation, invitations) is recorded here.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -326,7 +329,7 @@ def set_admin(request: HttpRequest, pk: int) -> HttpResponse:
 
 def end_sessions(user: User) -> int:
     """Delete the open sessions of ``user`` (database sessions), so that a reactivation does not revive them."""
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if not issubclass(import_module(settings.SESSION_ENGINE).SessionStore, db.SessionStore):
         return 0  # other engines: the session stops working anyway, the account being inactive
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():

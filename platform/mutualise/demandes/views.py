@@ -139,18 +139,21 @@ def queue_rows(rows, service_labels: dict, now) -> list[dict]:
     communes is the console's most used page, and this halves its cost.
     """
     statuses = {value: str(label) for value, label in Status.choices}
+    local = timezone.get_current_timezone()  # what timezone.localtime() looks up for each row
+    # The link's shape read once (reverse() per row was a fifth of the rows' cost); INSEE codes and ids need no quoting.
+    url = reverse("queue_detail", args=["__insee__", 987654321]).replace("__insee__", "{}").replace("987654321", "{}")
     shown = []
     for row in rows:
         assignee = f"{row.assignee__first_name or ''} {row.assignee__last_name or ''}".strip() or row.assignee__email
         shown.append(
             {
-                "url": reverse("queue_detail", args=[row.commune__insee_code, row.demande_id]),
+                "url": url.format(row.commune__insee_code, row.demande_id),
                 "title": row.title,
                 "commune": row.commune__name,
                 "service": service_labels.get(row.service, row.service),
                 "status": statuses.get(row.status, row.status),
                 "priority": row.priority,
-                "due": timezone.localtime(row.due_at).strftime("%d/%m/%Y %H:%M") if row.due_at else "",
+                "due": row.due_at.astimezone(local).strftime("%d/%m/%Y %H:%M") if row.due_at else "",
                 "late": row.due_at is not None and row.due_at < now,
                 "breached": row.take_charge_breached or row.resolve_breached,
                 "assignee": assignee or "—",
@@ -186,7 +189,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(columns, 50)
     paginator.count = rows.count()  # counted without the joins that only the displayed columns need
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = queue_rows(page.object_list, {s.slug: s.label for s in mine}, timezone.now())
+    page.object_list = queue_rows(page.object_list, {s.slug: str(s.label) for s in mine}, timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "form_services": ",".join(s.slug for s in mine)}
