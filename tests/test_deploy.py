@@ -119,7 +119,7 @@ def test_no_template_has_an_inline_script_a_handler_or_a_style_attribute():
 def test_the_deploy_settings_are_the_products():
     # the test settings inherit them: what the tests exercise is what production runs
     assert settings.X_FRAME_OPTIONS == "DENY"
-    assert "csp.middleware.CSPMiddleware" in settings.MIDDLEWARE
+    assert "mutualise.middleware.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE  # django-csp's
 
 
 def test_gunicorn_runs_with_the_products_settings():
@@ -138,3 +138,34 @@ def test_gunicorn_runs_with_the_products_settings():
     config = dict(re.findall(r"^(\w+)\s+= (.*)$", result.stdout, re.MULTILINE))
     assert config["reuse_port"] == "True"
     assert config["keepalive"] == "30"
+
+
+def test_the_policy_built_once_is_django_csps_and_follows_its_settings():
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from mutualise.middleware import ContentSecurityPolicyMiddleware
+
+    def headers(middleware_class, **response_attributes) -> dict:
+        request = RequestFactory().get("/")
+        middleware = middleware_class(lambda request: HttpResponse("ok"))
+        middleware.process_request(request)
+        response = HttpResponse("ok")
+        for name, value in response_attributes.items():
+            setattr(response, name, value)
+        response = middleware.process_response(request, response)
+        return {name: response.get(name) for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only")}
+
+    ours, theirs = headers(ContentSecurityPolicyMiddleware), headers(CSPMiddleware)
+    assert ours == theirs and "frame-ancestors 'none'" in ours["Content-Security-Policy"]
+    assert headers(ContentSecurityPolicyMiddleware) == theirs  # built once, the same
+    stricter = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=stricter, CONTENT_SECURITY_POLICY_REPORT_ONLY=stricter):
+        assert headers(ContentSecurityPolicyMiddleware) == headers(CSPMiddleware)
+        assert headers(ContentSecurityPolicyMiddleware)["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    assert headers(ContentSecurityPolicyMiddleware) == theirs  # the settings back, the policy back
+    # A view that changes its own policy gets django-csp's handling.
+    update = {"_csp_update": {"img-src": ["https://tuiles.example.fr"]}}
+    assert "https://tuiles.example.fr" in headers(ContentSecurityPolicyMiddleware, **update)["Content-Security-Policy"]
+    assert headers(ContentSecurityPolicyMiddleware, _csp_exempt=True)["Content-Security-Policy"] is None

@@ -101,7 +101,7 @@ MUTUALISE_TEMPLATE_SCHEMA = "_modele_commune"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "mutualise.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files belong to no commune: served before any tenant
     "mutualise.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
