@@ -7,7 +7,8 @@ Flags on the command line (``--workers``, ``--threads``, ``--bind``) take preced
 # one socket gunicorn shares by default, the worker that wakes first accepts a burst of new connections and keeps
 # them for as long as they live: a reverse proxy's keep-alive connections (or a load generator's) can all end up on
 # one worker while the others idle. Measured on 2 workers and 16 keep-alive connections: in some runs one worker
-# served every request, at half the throughput (docs/performance.md).
+# served every request, at half the throughput (docs/performance.md). The price: connections still waiting in the
+# queue of a worker that dies are reset, not handed to another (Linux ≥ 5.14 can: sysctl net.ipv4.tcp_migrate_req=1).
 reuse_port = True
 
 # Behind a reverse proxy that keeps its connections to gunicorn open (README): longer than its pauses between
