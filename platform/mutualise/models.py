@@ -115,10 +115,15 @@ class DemandeIndex(models.Model):
         verbose_name_plural = _("index des demandes")
         constraints = [models.UniqueConstraint(fields=["commune", "demande_id"], name="one_index_row_per_demande")]
         indexes = [
-            models.Index(fields=["service", "status", "due_at"]),
             models.Index(fields=["assignee", "status"]),
             # The agents' queue in its order (mutualise.demandes.views.queue), so that a page is read from the top of
-            # an index instead of sorting every matching row: open demandes (the default), one status, or all.
+            # an index instead of sorting every matching row: open demandes (the default), one status, or all; for
+            # one service, one status or all. (With the service's index on its deadline alone, a page of one
+            # service's closed demandes joined and sorted them all: 19.6 ms for page 20 at 1,000 communes.)
+            models.Index(
+                fields=["service", "status", "due_at", "priority", "created_at"], name="demande_queue_service_status"
+            ),
+            models.Index(fields=["service", "due_at", "priority", "created_at"], name="demande_queue_service"),
             models.Index(
                 fields=["due_at", "priority", "created_at"],
                 name="demande_queue_open",
