@@ -10,6 +10,7 @@ shared cache.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from contextlib import nullcontext
@@ -47,22 +48,18 @@ def normalise_host(host: str) -> str:
 
 _names: dict[str, str] = {}  # host as received → normalise_host() of it: a pure function, remembered
 _MAX_NAMES = 1024  # hosts come from requests: the memory is bounded
-# The two settings read on every request, (normalised MUTUALISE_BASE_DOMAIN, MUTUALISE_TENANT_CACHE_CHECK_SECONDS):
-# read from Django's settings once, and again when a test changes them.
-_config: tuple[str, float] | None = None
-_CONFIG_SETTINGS = frozenset({"MUTUALISE_BASE_DOMAIN", "MUTUALISE_TENANT_CACHE_CHECK_SECONDS"})
 
 
-def _read_config() -> tuple[str, float]:
-    global _config
-    _config = (normalise_host(settings.MUTUALISE_BASE_DOMAIN), settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS)
-    return _config
+@functools.cache
+def _config() -> tuple[str, float]:
+    """The two settings read on every request: the normalised MUTUALISE_BASE_DOMAIN and
+    MUTUALISE_TENANT_CACHE_CHECK_SECONDS, read once (again when a test changes them)."""
+    return normalise_host(settings.MUTUALISE_BASE_DOMAIN), settings.MUTUALISE_TENANT_CACHE_CHECK_SECONDS
 
 
 def _forget_config(setting: str, **kwargs) -> None:
-    global _config
-    if setting in _CONFIG_SETTINGS:
-        _config = None
+    if setting in {"MUTUALISE_BASE_DOMAIN", "MUTUALISE_TENANT_CACHE_CHECK_SECONDS"}:
+        _config.cache_clear()
 
 
 setting_changed.connect(_forget_config, dispatch_uid="tenants-resolution-forget-config")
@@ -79,7 +76,7 @@ def _normalised(host: str) -> str:
 
 def public_host() -> str:
     """The host name of the community space."""
-    return (_config or _read_config())[0]
+    return _config()[0]
 
 
 def _on_public():
@@ -109,7 +106,7 @@ def _load(version: int) -> None:
 
 def _refresh() -> _Directory:
     now = time.monotonic()
-    if not _directory.loaded or now - _directory.checked_at >= (_config or _read_config())[1]:
+    if not _directory.loaded or now - _directory.checked_at >= _config()[1]:
         with _lock:
             version = _current_version()
             if not _directory.loaded or version != _directory.version:
@@ -124,7 +121,7 @@ def resolve(host: str):
     The returned commune is shared by the requests of this process: treat it as read-only.
     """
     name = _normalised(host)
-    if name == (_config or _read_config())[0]:  # public_host(), inline: this runs on every request
+    if name == public_host():
         return PUBLIC
     return _refresh().hosts.get(name)
 

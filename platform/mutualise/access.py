@@ -12,6 +12,7 @@ The same function serves the pages (``mutualise.middleware.AccessMiddleware``) a
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,13 +45,16 @@ class Rights:
     service_roles: dict[str, str] = field(default_factory=dict)
 
 
+@functools.cache
 def _rights_sql() -> str:
+    """The statement of :func:`rights_of`, written once from the membership models."""
     from mutualise.accounts.models import CommuneMembership, ServiceMembership
+    from mutualise.schemas import quoted
 
     def column(model, name: str) -> str:
-        return model._meta.get_field(name).column
+        return quoted(model._meta.get_field(name).column)
 
-    communes, services = CommuneMembership._meta.db_table, ServiceMembership._meta.db_table
+    communes, services = quoted(CommuneMembership._meta.db_table), quoted(ServiceMembership._meta.db_table)
     return (
         f"SELECT {column(CommuneMembership, 'commune')}, NULL, {column(CommuneMembership, 'role')} FROM {communes} "
         f"WHERE {column(CommuneMembership, 'user')} = %s UNION ALL "
@@ -59,24 +63,18 @@ def _rights_sql() -> str:
     )
 
 
-_RIGHTS_SQL: str | None = None
-
-
 def rights_of(user) -> Rights | None:
     """The rights of ``user`` (one query), or ``None`` for an anonymous or deactivated person.
 
-    The statement is written once from the membership models: this runs on every signed-in request, and building
-    the same query with the ORM each time cost ten times its round trip.
+    This runs on every signed-in request: building the same query with the ORM each time cost ten times its round
+    trip, so the statement is written once (:func:`_rights_sql`).
     """
     from django.db import connection
 
-    global _RIGHTS_SQL
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if _RIGHTS_SQL is None:
-        _RIGHTS_SQL = _rights_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_RIGHTS_SQL, [user.pk, user.pk])
+        cursor.execute(_rights_sql(), [user.pk, user.pk])
         rows = cursor.fetchall()
     commune_roles = {commune_id: role for commune_id, service, role in rows if service is None}
     service_roles = {service: role for commune_id, service, role in rows if service is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -99,29 +100,34 @@ class TenantMiddleware:
         return self.get_response(request)
 
 
-# The Content-Security-Policy of a response that no view changed: django-csp builds it from the settings on every
-# response (a fifth of a one-query request's Python). Built once, and again when those settings change.
-_csp_headers: dict[bool, tuple[str, tuple[str, ...]]] = {}
-_PER_RESPONSE_CSP = ("_csp_exempt", "_csp_exempt_ro", "_csp_config", "_csp_update", "_csp_replace")
-_PER_RESPONSE_CSP += tuple(f"{name}_ro" for name in _PER_RESPONSE_CSP[2:])
+# What a view sets on its response to change its Content-Security-Policy (django-csp's decorators).
+_PER_RESPONSE_CSP = (
+    "_csp_exempt",
+    "_csp_exempt_ro",
+    "_csp_config",
+    "_csp_config_ro",
+    "_csp_update",
+    "_csp_update_ro",
+    "_csp_replace",
+    "_csp_replace_ro",
+)
+
+
+@functools.cache
+def _csp_header(report_only: bool) -> tuple[str, tuple[str, ...]]:
+    """The policy built from the settings alone, and the URL prefixes it excludes: django-csp builds it on every
+    response (a fifth of a one-query request's Python); here once, and again when those settings change."""
+    name = "CONTENT_SECURITY_POLICY_REPORT_ONLY" if report_only else "CONTENT_SECURITY_POLICY"
+    prefixes = tuple((getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+    return build_policy(report_only=report_only), prefixes
 
 
 def _forget_csp(setting: str, **kwargs) -> None:
-    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
-        _csp_headers.clear()
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_header.cache_clear()
 
 
 setting_changed.connect(_forget_csp, dispatch_uid="mutualise-forget-csp")
-
-
-def _csp_header(report_only: bool) -> tuple[str, tuple[str, ...]]:
-    """The policy built from the settings alone, and the URL prefixes it excludes."""
-    if report_only not in _csp_headers:
-        name = "CONTENT_SECURITY_POLICY_REPORT_ONLY" if report_only else "CONTENT_SECURITY_POLICY"
-        policy = getattr(settings, name, None)
-        prefixes = tuple((policy or {}).get("EXCLUDE_URL_PREFIXES") or ())
-        _csp_headers[report_only] = (build_policy(report_only=report_only), prefixes)
-    return _csp_headers[report_only]
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

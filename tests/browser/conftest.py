@@ -194,6 +194,7 @@ def demo_site(tmp_path_factory):
                     sys.executable,
                     "-m",
                     "gunicorn",
+                    "--config=python:mutualise.gunicorn_conf",  # the production settings
                     "mutualise.wsgi",
                     f"--bind=127.0.0.1:{port}",
                     "--workers=1",

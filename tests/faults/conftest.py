@@ -190,6 +190,7 @@ def instance():
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config=python:mutualise.gunicorn_conf",  # the production settings
                 "mutualise.wsgi",
                 f"--bind=127.0.0.1:{port}",
                 "--workers=2",

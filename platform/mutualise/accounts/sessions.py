@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.http import HttpRequest
 from django.utils import timezone
 
+from mutualise.schemas import quoted
 from tenants.resolution import normalise_host
 
 SESSION_HOST_KEY = "mutualise_host"
@@ -23,6 +26,14 @@ def session_matches_host(request: HttpRequest) -> bool:
     return bound is not None and bound == normalise_host(request.get_host())
 
 
+@functools.cache
+def _select_session(model) -> str:
+    """The statement that loads a session of ``model`` (Django's ``Session``), written once from the model."""
+    meta = model._meta
+    data, expiry, key = (quoted(meta.get_field(name).column) for name in ("session_data", "expire_date", "session_key"))
+    return f"SELECT {data}, {expiry} FROM {quoted(meta.db_table)} WHERE {key} = %s AND {expiry} > %s"
+
+
 class SessionStore(db.SessionStore):
     """Django's database sessions, loaded by one statement written once.
 
@@ -30,25 +41,12 @@ class SessionStore(db.SessionStore):
     time, which cost four times its round trip. Saving, expiry, keys and signing are Django's.
     """
 
-    _select: str | None = None
-
-    @classmethod
-    def _select_sql(cls) -> str:
-        if cls._select is None:
-            meta = cls.get_model_class()._meta
-            column = {name: meta.get_field(name).column for name in ("session_key", "session_data", "expire_date")}
-            cls._select = (
-                f'SELECT "{column["session_data"]}", "{column["expire_date"]}" FROM "{meta.db_table}" '
-                f'WHERE "{column["session_key"]}" = %s AND "{column["expire_date"]}" > %s'
-            )
-        return cls._select
-
     def _get_session_from_db(self):
         if self.session_key is None:
             return None
         model = self.model
         with connections[router.db_for_read(model)].cursor() as cursor:
-            cursor.execute(self._select_sql(), [self.session_key, timezone.now()])
+            cursor.execute(_select_session(model), [self.session_key, timezone.now()])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None  # as Django's engine: an unknown or expired key is forgotten

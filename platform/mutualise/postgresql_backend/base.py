@@ -95,10 +95,6 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def make_debug_cursor(self, cursor):
         return _DebugCursor(cursor, self)
 
-    def _remembers_paths(self) -> bool:
-        pool = self.settings_dict["OPTIONS"].get("pool")
-        return not (isinstance(pool, dict) and pool.get("reset"))
-
     def forget_search_path(self) -> None:
         """The session's search path is no longer known: the next cursor sets it again."""
         self.search_path_set_schemas = None
@@ -108,7 +104,10 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit_set_calls = get_limit_set_calls()
-        self._remembers = self._remembers_paths()  # the settings of a connection do not change
+        # A pool's reset function may change the session: nothing is remembered then. Read once: a connection's
+        # settings do not change.
+        pool = self.settings_dict["OPTIONS"].get("pool")
+        self._remembers = not (isinstance(pool, dict) and pool.get("reset"))
 
     def _get_cursor_search_paths(self):
         # django-tenants builds and validates (two regular expressions) the same list on every pooled request.
