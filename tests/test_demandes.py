@@ -394,6 +394,47 @@ def test_the_queue_filters_show_each_agent_their_own_services_and_choices(techni
     assert 'class="error"' in wrong
 
 
+def test_the_queue_pages_follow_deadline_priority_and_date_across_communes(
+    commune, other_commune, community_admin, client_on
+):
+    """Each page holds the next 50 demandes in the queue's order (deadline, then priority, then date), whatever their
+    commune, and shows each with its own commune and agent: the page's rows are chosen first, then joined."""
+    import re
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    agent = make_user("agent@cc.test", first_name="Camille", last_name="Roux")
+    rows = []
+    for n in range(120):
+        rows.append(
+            DemandeIndex(
+                commune=(commune, other_commune)[n % 2],
+                demande_id=1000 + n,
+                service="informatique",
+                kind="incident",
+                title=f"Demande {n:03d}",
+                status="nouvelle" if n % 5 else "attribuee",
+                priority=1 + n % 4,
+                assignee=agent if n % 3 == 0 else None,
+                # three demandes share each deadline: the priority, then the date decide between them
+                due_at=now + datetime.timedelta(hours=n // 3),
+                created_at=now - datetime.timedelta(minutes=n),
+            )
+        )
+    DemandeIndex.objects.bulk_create(rows)
+    expected = sorted(rows, key=lambda r: (r.due_at, r.priority, r.created_at))
+    console = client_on(None, community_admin)
+    shown = []
+    for page in (1, 2, 3):
+        html = console.get("/file/", {"service": "informatique", "page": page}).content.decode()
+        assert "120 demandes" in html
+        shown += re.findall(r'<a href="/file/(\d{5})/(\d+)/">(Demande \d{3})</a>', html)
+        if page == 1:
+            assert "Camille Roux" in html and other_commune.name in html
+    assert shown == [(r.commune.insee_code, str(r.demande_id), r.title) for r in expected]
+
+
 @override_settings(ROOT_URLCONF="mutualise.urls_community")  # the console's routes, as on its host
 def test_queue_rows_link_each_demande_and_show_it_in_french():
     from types import SimpleNamespace
