@@ -392,6 +392,16 @@ def test_the_queue_filters_show_each_agent_their_own_services_and_choices(techni
     assert '<option value="toutes" selected>' not in closed
     wrong = client_on(None, technicien).get("/file/", {"priority": "9"}).content.decode()
     assert 'class="error"' in wrong
+    assert "astérisque" not in closed  # no field of the filters is required: no note on required fields
+
+
+def test_the_note_on_required_fields_is_shown_only_when_a_field_is_required():
+    from django.template.loader import render_to_string
+
+    from mutualise.demandes.forms import MessageForm, QueueFilterForm
+
+    assert "astérisque" in render_to_string("mutualise/form_fields.html", {"form": MessageForm()})
+    assert "astérisque" not in render_to_string("mutualise/form_fields.html", {"form": QueueFilterForm(services=[])})
 
 
 def test_the_queue_pages_follow_deadline_priority_and_date_across_communes(
@@ -433,6 +443,13 @@ def test_the_queue_pages_follow_deadline_priority_and_date_across_communes(
         if page == 1:
             assert "Camille Roux" in html and other_commune.name in html
     assert shown == [(r.commune.insee_code, str(r.demande_id), r.title) for r in expected]
+    # the API's pages too (the same order, then the row's id)
+    api = []
+    for page in (1, 2, 3):
+        answer = console.get("/api/v1/file/", {"service": "informatique", "page": page}).json()
+        assert answer["count"] == 120
+        api += [(row["commune"], row["demande_id"], row["title"]) for row in answer["results"]]
+    assert api == [(r.commune.insee_code, r.demande_id, r.title) for r in expected]
 
 
 @override_settings(ROOT_URLCONF="mutualise.urls_community")  # the console's routes, as on its host

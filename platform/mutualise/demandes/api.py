@@ -221,5 +221,13 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
             rows = rows.filter(priority=int(params["priority"]))
         return rows.order_by("due_at", "priority", "created_at", "id")
 
+    def paginate_queryset(self, queryset):
+        """As the console's page: the page's rows chosen on the index's own columns, then only they joined."""
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        if ids is None:
+            return None
+        rows = DemandeIndex.objects.select_related("commune", "assignee").in_bulk(ids)
+        return [rows[pk] for pk in ids]
+
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

@@ -1,4 +1,4 @@
-"""Template filters for French figures: ``{% load mutualise %}{{ amount|euros }}``, ``{{ rate|percent }}``."""
+"""Template filters: French figures (``{% load mutualise %}{{ amount|euros }}``, ``{{ rate|percent }}``) and forms."""
 
 from __future__ import annotations
 
@@ -35,3 +35,9 @@ def percent(value, decimals: int = 2) -> str:
     if number is None:
         return ""
     return f"{number_format(number, decimal_pos=int(decimals), use_l10n=True)}{NBSP}%"
+
+
+@register.filter
+def has_required_fields(form) -> bool:
+    """Whether a form has a required field: the note on the asterisk is shown only then (a search form has none)."""
+    return any(field.required for field in form.fields.values())
