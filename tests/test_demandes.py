@@ -232,6 +232,94 @@ def test_the_index_is_checked_and_rebuilt_from_the_schemas(commune, commune_agen
     assert sorted(DemandeIndex.objects.values_list("demande_id", flat=True)) == sorted([first.pk, second.pk])
 
 
+def test_the_tally_follows_every_write_of_the_index(commune, other_commune, commune_agent, informatique, capsys):
+    """Created, moved, reprioritised, deleted one by one or in bulk, a commune's rows all removed, the index emptied:
+    the tally by service, status and priority stays what counting the index gives."""
+    from django.core.management import CommandError, call_command
+
+    from mutualise.models import DemandeTally
+
+    def tally():
+        return {(t.service, t.status, t.priority): t.demandes for t in DemandeTally.objects.exclude(demandes=0)}
+
+    first = open_incident(commune, commune_agent, urgency=5, impact=4)  # P1
+    open_incident(commune, commune_agent)
+    assert tally() == {("informatique", "nouvelle", 1): 1, ("informatique", "nouvelle", 3): 1}
+    with schema_context(commune.schema_name):
+        services.move(commune, first, Status.ASSIGNED, by=commune_agent)
+    assert tally() == {("informatique", "attribuee", 1): 1, ("informatique", "nouvelle", 3): 1}
+    DemandeIndex.objects.update(priority=2)  # every row in one statement
+    assert tally() == {("informatique", "attribuee", 2): 1, ("informatique", "nouvelle", 2): 1}
+    DemandeIndex.objects.update(take_charge_breached=True)  # no key changes: nothing added
+    assert tally() == {("informatique", "attribuee", 2): 1, ("informatique", "nouvelle", 2): 1}
+    DemandeIndex.objects.bulk_create(
+        DemandeIndex(
+            commune=other_commune,
+            demande_id=n,
+            service="rh",
+            kind="formation",
+            title="Formation",
+            status="close",
+            priority=4,
+            created_at=first.created_at,
+        )
+        for n in range(5)
+    )
+    assert tally()[("rh", "close", 4)] == 5 and DemandeTally.is_exact()
+    DemandeIndex.objects.filter(commune=other_commune, demande_id__lt=2).delete()
+    assert tally()[("rh", "close", 4)] == 3 and DemandeTally.is_exact()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction holds deferred checks
+        cursor.execute("TRUNCATE mutualise_demandeindex")
+    assert tally() == {}
+
+    # a tally gone wrong (written by hand): found by the check, counted again by the rebuild
+    open_incident(commune, commune_agent)
+    DemandeTally.objects.update(demandes=7)
+    with pytest.raises(CommandError):
+        call_command("rebuild_demande_index", check=True)
+    assert "décompte des demandes" in capsys.readouterr().out
+    call_command("rebuild_demande_index")  # the index rebuilt from the schema (three demandes), the tally recounted
+    assert tally() == {("informatique", "attribuee", 1): 1, ("informatique", "nouvelle", 3): 2}
+    call_command("rebuild_demande_index", check=True)
+
+
+def test_the_queue_counts_from_the_tally_or_the_rows(commune, other_commune, community_admin, client_on):
+    """The count shown is the same whether it comes from the tally (service, status, priority) or from the rows."""
+    from mutualise.models import DemandeTally
+
+    now = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+    DemandeIndex.objects.bulk_create(
+        DemandeIndex(
+            commune=(commune, other_commune)[n % 2],
+            demande_id=n,
+            service=("informatique", "rh")[n % 3 == 0],
+            kind="incident",
+            title=f"Demande {n}",
+            status=("nouvelle", "close", "attribuee")[n % 3],
+            priority=1 + n % 4,
+            due_at=now,
+            created_at=now,
+        )
+        for n in range(60)
+    )
+    console = client_on(None, community_admin)
+    cases = [
+        ({}, lambda r: r.status in ("nouvelle", "attribuee")),
+        ({"status": "toutes"}, lambda r: True),
+        ({"status": "close", "service": "rh"}, lambda r: r.status == "close" and r.service == "rh"),
+        ({"priority": "2", "status": "toutes"}, lambda r: r.priority == 2),
+        ({"commune": commune.insee_code}, lambda r: r.commune_id == commune.pk and r.status != "close"),
+    ]
+    rows = list(DemandeIndex.objects.all())
+    for query, keep in cases:
+        expected = sum(1 for r in rows if keep(r))
+        html = console.get("/file/", query).content.decode()
+        assert f"{expected} demande" in html, query
+    DemandeTally.objects.update(demandes=0)  # the tally is what the unnarrowed count reads
+    assert "0 demande" in console.get("/file/", {"status": "toutes"}).content.decode()
+
+
 def test_attachments_are_checked_and_internal_ones_stay_with_the_service(
     commune, commune_agent, technicien, informatique, client_on
 ):

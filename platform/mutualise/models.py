@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+# The tally of the index, counted again from it (DemandeTally.recount, and the migration that creates it).
+RECOUNT_SQL = """
+LOCK TABLE mutualise_demandeindex IN SHARE MODE;
+DELETE FROM mutualise_demandetally;
+INSERT INTO mutualise_demandetally (service, status, priority, demandes)
+SELECT service, status, priority, count(*) FROM mutualise_demandeindex GROUP BY 1, 2, 3;
+"""
 
 ACTION_LABELS = {
     "connexion": _("Connexion"),
@@ -137,6 +146,56 @@ class DemandeIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id}/{self.demande_id} {self.title}"
+
+
+class DemandeTally(models.Model):
+    """How many rows of the index have each (service, status, priority): the queue's count without reading them all.
+
+    Kept by PostgreSQL itself, in the statement that changes the index (triggers of migration
+    ``0008_demandetally``, which also fills it), so that it is exact in every transaction and whoever writes the
+    index; ``mutualise rebuild_demande_index`` recounts it. Each statement adds its changes in the order of the key,
+    so that two transactions never wait for each other's rows crosswise.
+    """
+
+    service = models.CharField(max_length=32)
+    status = models.CharField(max_length=12)
+    priority = models.PositiveSmallIntegerField()
+    demandes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("décompte des demandes")
+        verbose_name_plural = _("décomptes des demandes")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "status", "priority"], name="one_tally_per_service_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}/{self.status}/P{self.priority}: {self.demandes}"
+
+    @classmethod
+    def count(
+        cls, services: Collection[str], statuses: Collection[str] | None = None, priority: int | None = None
+    ) -> int:
+        """The number of demandes of these services (and statuses, and priority) in the index."""
+        rows = cls.objects.filter(service__in=services)
+        if statuses is not None:
+            rows = rows.filter(status__in=statuses)
+        if priority is not None:
+            rows = rows.filter(priority=priority)
+        return rows.aggregate(total=models.Sum("demandes"))["total"] or 0
+
+    @classmethod
+    def is_exact(cls) -> bool:
+        """Whether the tally is what counting the index gives."""
+        counted = DemandeIndex.objects.values_list("service", "status", "priority").annotate(n=models.Count("id"))
+        tallied = cls.objects.exclude(demandes=0).values_list("service", "status", "priority", "demandes")
+        return set(counted) == set(tallied)
+
+    @classmethod
+    def recount(cls) -> None:
+        """Count the index again, all at once (the index locked against writes meanwhile)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(RECOUNT_SQL)
 
 
 def _default_opening_hours() -> dict:

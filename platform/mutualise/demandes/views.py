@@ -17,7 +17,7 @@ from mutualise.demandes.forms import DemandeForm, MessageForm, QueueFilterForm, 
 from mutualise.demandes.models import Attachment, Demande
 from mutualise.demandes.rules import OPEN_STATUSES, Priority, Status
 from mutualise.files import CommuneFileStorage, file_response
-from mutualise.models import DemandeIndex
+from mutualise.models import DemandeIndex, DemandeTally
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
 from tenants.models import Commune
@@ -170,23 +170,26 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, services=mine)
     data = form.cleaned_data if form.is_valid() else {}
     # The form offers only the person's services: one chosen is one of theirs.
-    rows = DemandeIndex.objects.filter(service__in=[data["service"]] if data.get("service") else [s.slug for s in mine])
+    slugs = [data["service"]] if data.get("service") else [s.slug for s in mine]
+    statuses = None if data.get("status") == "toutes" else [data["status"]] if data.get("status") else OPEN_STATUSES
+    priority = int(data["priority"]) if data.get("priority") else None
+    rows = DemandeIndex.objects.filter(service__in=slugs)
+    if statuses is not None:
+        rows = rows.filter(status__in=statuses)
+    if priority is not None:
+        rows = rows.filter(priority=priority)
+    narrowed = {}
     if data.get("commune"):
-        rows = rows.filter(commune__insee_code=data["commune"])
-    if data.get("status") == "toutes":
-        pass
-    elif data.get("status"):
-        rows = rows.filter(status=data["status"])
-    else:
-        rows = rows.filter(status__in=OPEN_STATUSES)
-    if data.get("priority"):
-        rows = rows.filter(priority=data["priority"])
+        narrowed["commune__insee_code"] = data["commune"]
     if data.get("mine"):
-        rows = rows.filter(assignee=request.user)
+        narrowed["assignee"] = request.user
     if data.get("late"):
-        rows = rows.filter(due_at__lt=timezone.now())
+        narrowed["due_at__lt"] = timezone.now()
+    rows = rows.filter(**narrowed)
     paginator = Paginator(rows.order_by(*QUEUE_ORDER).values_list("pk", flat=True), 50)
-    paginator.count = rows.count()  # counted without the joins that only the displayed columns need
+    # By service, status and priority, the count is the tally's (a few rows, whatever the index's size); narrower,
+    # the rows are few enough to count.
+    paginator.count = rows.count() if narrowed else DemandeTally.count(slugs, statuses, priority)
     page = paginator.get_page(request.GET.get("page"))
     # The page's rows are chosen on the index's own columns, then only they are joined to their commune and agent:
     # joining every row before the page, then sorting them whole, made page 40 cost ten times page 1.

@@ -39,5 +39,6 @@ def percent(value, decimals: int = 2) -> str:
 
 @register.filter
 def has_required_fields(form) -> bool:
-    """Whether a form has a required field: the note on the asterisk is shown only then (a search form has none)."""
-    return any(field.required for field in form.fields.values())
+    """Whether a form (or a group of its fields: ``accounts.people_forms.FieldGroup``) shows a required field: the note
+    on the asterisk is shown only then (a search form has none)."""
+    return any(bound.field.required for bound in form.visible_fields())

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mutualise.demandes.indexing import check_commune
+from mutualise.models import DemandeTally
 from tenants.models import Commune
 
 
@@ -23,7 +24,16 @@ class Command(BaseCommand):
                     f"{len(report.stale)} différente(s), {len(report.orphaned)} sans demande"
                     + ("" if check else " — corrigé")
                 )
+        # The tally is kept by the database with the index; it is counted again all the same, as the index is checked.
+        if not DemandeTally.is_exact():
+            differences += 1
+            self.stdout.write(
+                "Le décompte des demandes par service, statut et priorité diffère de l'index"
+                + ("" if check else " — recompté")
+            )
+            if not check:
+                DemandeTally.recount()
         if not differences:
             self.stdout.write(self.style.SUCCESS("L'index des demandes est conforme aux schémas des communes."))
         elif check:
-            raise CommandError(f"{differences} commune(s) avec un index à reconstruire.")
+            raise CommandError(f"{differences} différence(s) : l'index est à reconstruire.")
