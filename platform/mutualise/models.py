@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -171,18 +170,6 @@ class DemandeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}/{self.status}/P{self.priority}: {self.demandes}"
-
-    @classmethod
-    def count(
-        cls, services: Collection[str], statuses: Collection[str] | None = None, priority: int | None = None
-    ) -> int:
-        """The number of demandes of these services (and statuses, and priority) in the index."""
-        rows = cls.objects.filter(service__in=services)
-        if statuses is not None:
-            rows = rows.filter(status__in=statuses)
-        if priority is not None:
-            rows = rows.filter(priority=priority)
-        return rows.aggregate(total=models.Sum("demandes"))["total"] or 0
 
     @classmethod
     def is_exact(cls) -> bool:

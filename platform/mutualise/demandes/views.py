@@ -12,12 +12,12 @@ from django_tenants.utils import schema_context
 
 from mutualise.access import Policy, access, request_rights
 from mutualise.accounts.models import User
-from mutualise.demandes import levels, services
+from mutualise.demandes import levels, queue_index, services
 from mutualise.demandes.forms import DemandeForm, MessageForm, QueueFilterForm, StatusForm, TimeForm
 from mutualise.demandes.models import Attachment, Demande
 from mutualise.demandes.rules import OPEN_STATUSES, Priority, Status
 from mutualise.files import CommuneFileStorage, file_response
-from mutualise.models import DemandeIndex, DemandeTally
+from mutualise.models import DemandeIndex
 from mutualise.plugins import get_registry
 from mutualise.services import request_services
 from tenants.models import Commune
@@ -115,24 +115,6 @@ def commune_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # -- Console side ---------------------------------------------------------------------------------------------------
 
 
-QUEUE_ORDER = ("due_at", "priority", "created_at")
-QUEUE_COLUMNS = (
-    "demande_id",
-    "title",
-    "service",
-    "status",
-    "priority",
-    "due_at",
-    "take_charge_breached",
-    "resolve_breached",
-    "commune__name",
-    "commune__insee_code",
-    "assignee__first_name",
-    "assignee__last_name",
-    "assignee__email",
-)
-
-
 def queue_rows(rows, service_labels: dict, now) -> list[dict]:
     """The queue's rows as the page shows them: dates in local time, labels, links, the assignee's name.
 
@@ -169,34 +151,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine = visible_services(request)
     form = QueueFilterForm(request.GET or None, services=mine)
     data = form.cleaned_data if form.is_valid() else {}
-    # The form offers only the person's services: one chosen is one of theirs.
-    slugs = [data["service"]] if data.get("service") else [s.slug for s in mine]
-    statuses = None if data.get("status") == "toutes" else [data["status"]] if data.get("status") else OPEN_STATUSES
-    priority = int(data["priority"]) if data.get("priority") else None
-    rows = DemandeIndex.objects.filter(service__in=slugs)
-    if statuses is not None:
-        rows = rows.filter(status__in=statuses)
-    if priority is not None:
-        rows = rows.filter(priority=priority)
-    narrowed = {}
-    if data.get("commune"):
-        narrowed["commune__insee_code"] = data["commune"]
-    if data.get("mine"):
-        narrowed["assignee"] = request.user
-    if data.get("late"):
-        narrowed["due_at__lt"] = timezone.now()
-    rows = rows.filter(**narrowed)
-    paginator = Paginator(rows.order_by(*QUEUE_ORDER).values_list("pk", flat=True), 50)
-    # By service, status and priority, the count is the tally's (a few rows, whatever the index's size); narrower,
-    # the rows are few enough to count.
-    paginator.count = rows.count() if narrowed else DemandeTally.count(slugs, statuses, priority)
-    page = paginator.get_page(request.GET.get("page"))
-    # The page's rows are chosen on the index's own columns, then only they are joined to their commune and agent:
-    # joining every row before the page, then sorting them whole, made page 40 cost ten times page 1.
-    columns = DemandeIndex.objects.filter(pk__in=page.object_list).order_by(*QUEUE_ORDER)
-    page.object_list = queue_rows(
-        columns.values_list(*QUEUE_COLUMNS, named=True), {s.slug: str(s.label) for s in mine}, timezone.now()
+    status = data.get("status")
+    filters = queue_index.QueueFilters(
+        # The form offers only the person's services: one chosen is one of theirs.
+        services=[data["service"]] if data.get("service") else [s.slug for s in mine],
+        statuses=None if status == "toutes" else [status] if status else OPEN_STATUSES,
+        priority=int(data["priority"]) if data.get("priority") else None,
+        commune=data.get("commune") or None,
+        assignee_id=request.user.pk if data.get("mine") else None,
+        due_before=timezone.now() if data.get("late") else None,
     )
+    paginator = Paginator(range(queue_index.count(filters)), queue_index.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = queue_index.page(filters, offset=max(page.start_index() - 1, 0))
+    page.object_list = queue_rows(rows, {s.slug: str(s.label) for s in mine}, timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "form_services": ",".join(s.slug for s in mine)}
