@@ -320,6 +320,58 @@ def test_the_queue_counts_from_the_tally_or_the_rows(commune, other_commune, com
     assert "0 demande" in console.get("/file/", {"status": "toutes"}).content.decode()
 
 
+def test_the_queue_statements_agree_with_the_orm_for_every_filter(commune, other_commune, technicien):
+    """Every combination of the queue's filters: the same count and the same page as the ORM's reading of the index."""
+    import itertools
+
+    from django.utils import timezone
+
+    from mutualise.demandes import queue_index
+
+    now = timezone.now()
+    DemandeIndex.objects.bulk_create(
+        DemandeIndex(
+            commune=(commune, other_commune)[n % 2],
+            demande_id=n,
+            service=("informatique", "rh", "juridique")[n % 3],
+            kind="incident",
+            title=f"Demande {n}",
+            status=("nouvelle", "close", "attribuee", "resolue")[n % 4],
+            priority=1 + n % 4,
+            assignee=technicien if n % 5 == 0 else None,
+            due_at=None if n % 7 == 0 else now + datetime.timedelta(hours=n % 11 - 5),
+            created_at=now - datetime.timedelta(minutes=n),
+        )
+        for n in range(130)
+    )
+    choices = {
+        "services": [["informatique", "rh", "juridique"], ["rh"], []],
+        "statuses": [None, ["close"], ["nouvelle", "attribuee"]],
+        "priority": [None, 2],
+        "commune": [None, other_commune.insee_code, "99999"],
+        "assignee_id": [None, technicien.pk],
+        "due_before": [None, now],
+    }
+    for values in itertools.product(*choices.values()):
+        filters = queue_index.QueueFilters(**dict(zip(choices, values, strict=True)))
+        rows = DemandeIndex.objects.filter(service__in=filters.services)
+        if filters.statuses is not None:
+            rows = rows.filter(status__in=filters.statuses)
+        if filters.priority is not None:
+            rows = rows.filter(priority=filters.priority)
+        if filters.commune is not None:
+            rows = rows.filter(commune__insee_code=filters.commune)
+        if filters.assignee_id is not None:
+            rows = rows.filter(assignee_id=filters.assignee_id)
+        if filters.due_before is not None:
+            rows = rows.filter(due_at__lt=filters.due_before)
+        expected = list(rows.order_by(*queue_index.ORDER).values_list("demande_id", "commune__insee_code"))
+        assert queue_index.count(filters) == len(expected), filters
+        for offset in (0, 7):
+            got = queue_index.page(filters, offset=offset, limit=10)
+            assert [(r.demande_id, r.commune__insee_code) for r in got] == expected[offset : offset + 10], filters
+
+
 def test_attachments_are_checked_and_internal_ones_stay_with_the_service(
     commune, commune_agent, technicien, informatique, client_on
 ):
