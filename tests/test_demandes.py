@@ -45,6 +45,22 @@ def open_incident(commune, requester, **fields):
         )
 
 
+def index_row(commune, n: int, **fields) -> DemandeIndex:
+    """Row ``n`` of the public index, written directly as the queue reads it: an open P3 informatique incident,
+    opened ``n`` minutes ago, unless ``fields`` say otherwise."""
+    from django.utils import timezone
+
+    values = {
+        "service": "informatique",
+        "kind": "incident",
+        "title": f"Demande {n:03d}",
+        "status": "nouvelle",
+        "priority": 3,
+        "created_at": timezone.now() - datetime.timedelta(minutes=n),
+    }
+    return DemandeIndex(commune=commune, demande_id=n, **{**values, **fields})
+
+
 @pytest.mark.parametrize(("urgency", "impact", "expected"), [(5, 5, 1), (4, 4, 2), (5, 2, 2), (3, 3, 3), (1, 2, 4)])
 def test_priority_matrix(urgency, impact, expected):
     assert priority(urgency, impact) == expected
@@ -253,17 +269,7 @@ def test_the_tally_follows_every_write_of_the_index(commune, other_commune, comm
     DemandeIndex.objects.update(take_charge_breached=True)  # no key changes: nothing added
     assert tally() == {("informatique", "attribuee", 2): 1, ("informatique", "nouvelle", 2): 1}
     DemandeIndex.objects.bulk_create(
-        DemandeIndex(
-            commune=other_commune,
-            demande_id=n,
-            service="rh",
-            kind="formation",
-            title="Formation",
-            status="close",
-            priority=4,
-            created_at=first.created_at,
-        )
-        for n in range(5)
+        index_row(other_commune, n, service="rh", kind="formation", status="close", priority=4) for n in range(5)
     )
     assert tally()[("rh", "close", 4)] == 5 and DemandeTally.is_exact()
     DemandeIndex.objects.filter(commune=other_commune, demande_id__lt=2).delete()
@@ -290,16 +296,13 @@ def test_the_queue_counts_from_the_tally_or_the_rows(commune, other_commune, com
 
     now = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
     DemandeIndex.objects.bulk_create(
-        DemandeIndex(
-            commune=(commune, other_commune)[n % 2],
-            demande_id=n,
+        index_row(
+            (commune, other_commune)[n % 2],
+            n,
             service=("informatique", "rh")[n % 3 == 0],
-            kind="incident",
-            title=f"Demande {n}",
             status=("nouvelle", "close", "attribuee")[n % 3],
             priority=1 + n % 4,
             due_at=now,
-            created_at=now,
         )
         for n in range(60)
     )
@@ -330,12 +333,10 @@ def test_the_queue_statements_agree_with_the_orm_for_every_filter(commune, other
 
     now = timezone.now()
     DemandeIndex.objects.bulk_create(
-        DemandeIndex(
-            commune=(commune, other_commune)[n % 2],
-            demande_id=n,
+        index_row(
+            (commune, other_commune)[n % 2],
+            n,
             service=("informatique", "rh", "juridique")[n % 3],
-            kind="incident",
-            title=f"Demande {n}",
             status=("nouvelle", "close", "attribuee", "resolue")[n % 4],
             priority=1 + n % 4,
             assignee=technicien if n % 5 == 0 else None,
@@ -555,23 +556,19 @@ def test_the_queue_pages_follow_deadline_priority_and_date_across_communes(
 
     now = timezone.now()
     agent = make_user("agent@cc.test", first_name="Camille", last_name="Roux")
-    rows = []
-    for n in range(120):
-        rows.append(
-            DemandeIndex(
-                commune=(commune, other_commune)[n % 2],
-                demande_id=1000 + n,
-                service="informatique",
-                kind="incident",
-                title=f"Demande {n:03d}",
-                status="nouvelle" if n % 5 else "attribuee",
-                priority=1 + n % 4,
-                assignee=agent if n % 3 == 0 else None,
-                # three demandes share each deadline: the priority, then the date decide between them
-                due_at=now + datetime.timedelta(hours=n // 3),
-                created_at=now - datetime.timedelta(minutes=n),
-            )
+    rows = [
+        index_row(
+            (commune, other_commune)[n % 2],
+            n,
+            status="nouvelle" if n % 5 else "attribuee",
+            priority=1 + n % 4,
+            assignee=agent if n % 3 == 0 else None,
+            # three demandes share each deadline: the priority, then the date decide between them
+            due_at=now + datetime.timedelta(hours=n // 3),
+            created_at=now - datetime.timedelta(minutes=n),
         )
+        for n in range(120)
+    ]
     DemandeIndex.objects.bulk_create(rows)
     expected = sorted(rows, key=lambda r: (r.due_at, r.priority, r.created_at))
     console = client_on(None, community_admin)

@@ -49,17 +49,14 @@ class Rights:
 def _rights_sql() -> str:
     """The statement of :func:`rights_of`, written once from the membership models."""
     from mutualise.accounts.models import CommuneMembership, ServiceMembership
-    from mutualise.schemas import quoted
+    from mutualise.schemas import column_of, table_of
 
-    def column(model, name: str) -> str:
-        return quoted(model._meta.get_field(name).column)
-
-    communes, services = quoted(CommuneMembership._meta.db_table), quoted(ServiceMembership._meta.db_table)
+    communes, services = table_of(CommuneMembership), table_of(ServiceMembership)
     return (
-        f"SELECT {column(CommuneMembership, 'commune')}, NULL, {column(CommuneMembership, 'role')} FROM {communes} "
-        f"WHERE {column(CommuneMembership, 'user')} = %s UNION ALL "
-        f"SELECT NULL, {column(ServiceMembership, 'service')}, {column(ServiceMembership, 'role')} FROM {services} "
-        f"WHERE {column(ServiceMembership, 'user')} = %s"
+        f"SELECT {column_of(CommuneMembership, 'commune')}, NULL, {column_of(CommuneMembership, 'role')} FROM {communes} "
+        f"WHERE {column_of(CommuneMembership, 'user')} = %s UNION ALL "
+        f"SELECT NULL, {column_of(ServiceMembership, 'service')}, {column_of(ServiceMembership, 'role')} FROM {services} "
+        f"WHERE {column_of(ServiceMembership, 'user')} = %s"
     )
 
 

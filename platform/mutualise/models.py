@@ -8,14 +8,6 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-# The tally of the index, counted again from it (DemandeTally.recount, and the migration that creates it).
-RECOUNT_SQL = """
-LOCK TABLE mutualise_demandeindex IN SHARE MODE;
-DELETE FROM mutualise_demandetally;
-INSERT INTO mutualise_demandetally (service, status, priority, demandes)
-SELECT service, status, priority, count(*) FROM mutualise_demandeindex GROUP BY 1, 2, 3;
-"""
-
 ACTION_LABELS = {
     "connexion": _("Connexion"),
     "connexion.echec": _("Échec de connexion"),
@@ -145,6 +137,15 @@ class DemandeIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id}/{self.demande_id} {self.title}"
+
+
+# The tally counted again from the index (DemandeTally.recount; migration 0008 fills it with the same statement).
+RECOUNT_SQL = """
+LOCK TABLE mutualise_demandeindex IN SHARE MODE;
+DELETE FROM mutualise_demandetally;
+INSERT INTO mutualise_demandetally (service, status, priority, demandes)
+SELECT service, status, priority, count(*) FROM mutualise_demandeindex GROUP BY 1, 2, 3;
+"""
 
 
 class DemandeTally(models.Model):

@@ -41,6 +41,16 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_of(model: type[models.Model]) -> str:
+    """The quoted table of ``model``: for statements written once from the models (session, rights, queue)."""
+    return quoted(model._meta.db_table)
+
+
+def column_of(model: type[models.Model], field: str) -> str:
+    """The quoted column of ``model``'s ``field`` (a foreign key's ``…_id``)."""
+    return quoted(model._meta.get_field(field).column)
+
+
 def schemas_per_statement(relations: int | None = None) -> int:
     """How many schemas one statement may read when each branch locks ``relations`` tables and indexes.
 

@@ -9,7 +9,7 @@ from django.db import connections, router
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mutualise.schemas import quoted
+from mutualise.schemas import column_of, table_of
 from tenants.resolution import normalise_host
 
 SESSION_HOST_KEY = "mutualise_host"
@@ -29,9 +29,8 @@ def session_matches_host(request: HttpRequest) -> bool:
 @functools.cache
 def _select_session(model) -> str:
     """The statement that loads a session of ``model`` (Django's ``Session``), written once from the model."""
-    meta = model._meta
-    data, expiry, key = (quoted(meta.get_field(name).column) for name in ("session_data", "expire_date", "session_key"))
-    return f"SELECT {data}, {expiry} FROM {quoted(meta.db_table)} WHERE {key} = %s AND {expiry} > %s"
+    data, expiry, key = (column_of(model, name) for name in ("session_data", "expire_date", "session_key"))
+    return f"SELECT {data}, {expiry} FROM {table_of(model)} WHERE {key} = %s AND {expiry} > %s"
 
 
 class SessionStore(db.SessionStore):

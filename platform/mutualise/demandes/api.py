@@ -227,7 +227,7 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
         if ids is None:
             return None
         rows = DemandeIndex.objects.select_related("commune", "assignee").in_bulk(ids)
-        return [rows[pk] for pk in ids]
+        return [rows[pk] for pk in ids if pk in rows]  # a demande removed meanwhile is left out
 
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

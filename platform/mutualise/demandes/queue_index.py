@@ -17,7 +17,7 @@ from django.db import connection
 
 from mutualise.accounts.models import User
 from mutualise.models import DemandeIndex, DemandeTally
-from mutualise.schemas import quoted
+from mutualise.schemas import column_of, table_of
 from tenants.models import Commune
 
 PAGE_SIZE = 50
@@ -59,38 +59,33 @@ class QueueFilters:
         return self.commune is None and self.assignee_id is None and self.due_before is None
 
 
-def _column(model, name: str) -> str:
-    return quoted(model._meta.get_field(name).column)
-
-
 @functools.cache
 def _sql() -> dict[str, str]:
     """The statements' pieces, from the models' metadata."""
-    index, communes, users = (quoted(m._meta.db_table) for m in (DemandeIndex, Commune, User))
-    tally = quoted(DemandeTally._meta.db_table)
-    d = functools.partial(_column, DemandeIndex)
-    order = ", ".join(f"{d(name)}" for name in ORDER)
+    index, communes, users, tally = (table_of(m) for m in (DemandeIndex, Commune, User, DemandeTally))
+    d = functools.partial(column_of, DemandeIndex)
+    order = ", ".join(d(name) for name in ORDER)
     return {
         "services": f"{d('service')} = ANY(%s)",
         "statuses": f"{d('status')} = ANY(%s)",
         "priority": f"{d('priority')} = %s",
-        "commune": f"{d('commune')} = (SELECT {_column(Commune, 'id')} FROM {communes} "
-        f"WHERE {_column(Commune, 'insee_code')} = %s)",
+        "commune": f"{d('commune')} = (SELECT {column_of(Commune, 'id')} FROM {communes} "
+        f"WHERE {column_of(Commune, 'insee_code')} = %s)",
         "assignee": f"{d('assignee')} = %s",
         "due_before": f"{d('due_at')} < %s",
         "count": f"SELECT count(*) FROM {index} WHERE ",
-        "tally": f"SELECT coalesce(sum({_column(DemandeTally, 'demandes')}), 0) FROM {tally} "
-        f"WHERE {_column(DemandeTally, 'service')} = ANY(%s) "
-        f"AND (%s::text[] IS NULL OR {_column(DemandeTally, 'status')} = ANY(%s::text[])) "
-        f"AND (%s::integer IS NULL OR {_column(DemandeTally, 'priority')} = %s::integer)",
+        "tally": f"SELECT coalesce(sum({column_of(DemandeTally, 'demandes')}), 0) FROM {tally} "
+        f"WHERE {column_of(DemandeTally, 'service')} = ANY(%s) "
+        f"AND (%s::text[] IS NULL OR {column_of(DemandeTally, 'status')} = ANY(%s::text[])) "
+        f"AND (%s::integer IS NULL OR {column_of(DemandeTally, 'priority')} = %s::integer)",
         # The page's rows chosen on the index's own columns, then only they joined to their commune and agent:
         # joining every row before the page, then sorting them whole, made page 40 cost ten times page 1.
         "page": "SELECT "
         + ", ".join(f"q.{d(name)}" for name in COLUMNS[:8])
-        + f", c.{_column(Commune, 'name')}, c.{_column(Commune, 'insee_code')}, u.{_column(User, 'first_name')}, "
-        f"u.{_column(User, 'last_name')}, u.{_column(User, 'email')} "
-        f"FROM {index} q JOIN {communes} c ON c.{_column(Commune, 'id')} = q.{d('commune')} "
-        f"LEFT JOIN {users} u ON u.{_column(User, 'id')} = q.{d('assignee')} "
+        + f", c.{column_of(Commune, 'name')}, c.{column_of(Commune, 'insee_code')}, u.{column_of(User, 'first_name')}, "
+        f"u.{column_of(User, 'last_name')}, u.{column_of(User, 'email')} "
+        f"FROM {index} q JOIN {communes} c ON c.{column_of(Commune, 'id')} = q.{d('commune')} "
+        f"LEFT JOIN {users} u ON u.{column_of(User, 'id')} = q.{d('assignee')} "
         f"WHERE q.{d('id')} IN (SELECT {d('id')} FROM {index} WHERE {{where}} ORDER BY {order} LIMIT %s OFFSET %s) "
         f"ORDER BY " + ", ".join(f"q.{d(name)}" for name in ORDER),
     }

@@ -147,7 +147,8 @@ def queue_rows(rows, service_labels: dict, now) -> list[dict]:
 
 @access(Policy.SPACE)
 def queue(request: HttpRequest) -> HttpResponse:
-    """The demandes of every subscribing commune, for the services of the person; one query on the index."""
+    """The demandes of every subscribing commune, for the services of the person: a count and a page read from the
+    public index (``mutualise.demandes.queue_index``), never from the communes' schemas."""
     mine = visible_services(request)
     form = QueueFilterForm(request.GET or None, services=mine)
     data = form.cleaned_data if form.is_valid() else {}

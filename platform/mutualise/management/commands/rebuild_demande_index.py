@@ -1,4 +1,5 @@
-"""``mutualise rebuild_demande_index [--check]``: compare the public index of demandes with every commune's schema."""
+"""``mutualise rebuild_demande_index [--check]``: compare the public index of demandes with every commune's schema,
+and its tally with the index."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +9,10 @@ from tenants.models import Commune
 
 
 class Command(BaseCommand):
-    help = "Vérifie l'index public des demandes contre le schéma de chaque commune et le répare (sauf --check)."
+    help = (
+        "Vérifie l'index public des demandes contre le schéma de chaque commune, et son décompte par service, statut "
+        "et priorité, puis les répare (sauf --check)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Signaler les différences sans rien modifier.")
